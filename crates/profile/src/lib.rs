@@ -1,0 +1,73 @@
+//! `sextant-profile`: profile.proto for Rust, with go tool pprof's operations.
+//!
+//! This is the bottom of Sextant's stack: the collectors write [`Profile`]s, the analyzer reads
+//! them. It reads and writes as google/pprof's `profile` package does: [`Profile::parse`] takes
+//! gzip or raw bytes, [`Profile::write`] writes gzip, [`Profile::write_uncompressed`] raw.
+//!
+//! # Example
+//!
+//! ```
+//! use sextant_profile::{Profile, ValueType};
+//!
+//! let mut p = Profile::default();
+//! p.sample_type.push(ValueType::new("samples", "count"));
+//! let mut gz = Vec::new();
+//! p.write(&mut gz)?;
+//! assert_eq!(Profile::parse(&gz)?, p);
+//! # Ok::<(), sextant_profile::Error>(())
+//! ```
+
+mod decode;
+mod encode;
+mod error;
+mod model;
+mod validate;
+mod wire;
+
+use std::io::Write;
+
+pub use error::{Error, Result};
+pub use model::*;
+
+impl Profile {
+    /// Parses a profile from gzip-compressed or raw profile.proto bytes, and validates it.
+    ///
+    /// Unknown fields are skipped. Labels with neither a string nor a number are dropped, as
+    /// pprof drops them.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Empty`], [`Error::Gzip`], [`Error::NotAProfile`] for text input,
+    /// [`Error::Malformed`] with the byte offset and message path, or [`Error::Invalid`] when the
+    /// message breaks a rule of profile.proto.
+    pub fn parse(data: &[u8]) -> Result<Profile> {
+        decode::parse(data)
+    }
+
+    /// The profile as uncompressed profile.proto bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        encode::encode(self)
+    }
+
+    /// Writes the profile gzip-compressed, as profiles are stored on disk.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if writing fails.
+    pub fn write(&self, w: &mut impl Write) -> Result<()> {
+        let mut gz = flate2::write::GzEncoder::new(w, flate2::Compression::fast());
+        gz.write_all(&self.encode())?;
+        gz.finish()?;
+        Ok(())
+    }
+
+    /// Writes the profile as raw, uncompressed profile.proto bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if writing fails.
+    pub fn write_uncompressed(&self, w: &mut impl Write) -> Result<()> {
+        w.write_all(&self.encode())?;
+        Ok(())
+    }
+}
