@@ -18,7 +18,9 @@ pub(crate) fn parse(data: &[u8]) -> Result<Profile> {
     }
     if data.starts_with(&[0x1f, 0x8b]) {
         let mut raw = Vec::new();
-        flate2::read::MultiGzDecoder::new(data).read_to_end(&mut raw).map_err(Error::Gzip)?;
+        flate2::read::MultiGzDecoder::new(data)
+            .read_to_end(&mut raw)
+            .map_err(Error::Gzip)?;
         if raw.is_empty() {
             return Err(Error::Empty);
         }
@@ -46,7 +48,11 @@ fn explain(data: &[u8], e: PathError) -> Error {
     if let Some(looks_like) = describe_text(data) {
         return Error::NotAProfile { looks_like };
     }
-    Error::Malformed { offset: e.err.offset, path: e.path, what: e.err.what.to_string() }
+    Error::Malformed {
+        offset: e.err.offset,
+        path: e.path,
+        what: e.err.what.to_string(),
+    }
 }
 
 /// If `data` looks like text, a short description of it.
@@ -93,7 +99,11 @@ impl<T> At<T> for Result<T, WireError> {
 impl<T> At<T> for Result<T, PathError> {
     fn at(self, path: impl FnOnce() -> String) -> Result<T, PathError> {
         self.map_err(|mut e| {
-            e.path = if e.path.is_empty() { path() } else { format!("{}.{}", path(), e.path) };
+            e.path = if e.path.is_empty() {
+                path()
+            } else {
+                format!("{}.{}", path(), e.path)
+            };
             e
         })
     }
@@ -156,12 +166,16 @@ impl<'a> RawProfile<'a> {
         let mut p = RawProfile::default();
         loop {
             let at = r.offset();
-            let Some((field, v)) = r.field().at(|| "profile".into())? else { break };
-            let n = |list_len: usize, name: &'static str| move || format!("profile.{name}[{list_len}]");
+            let Some((field, v)) = r.field().at(|| "profile".into())? else {
+                break;
+            };
+            let n =
+                |list_len: usize, name: &'static str| move || format!("profile.{name}[{list_len}]");
             match field {
                 1 => {
                     let m = v.message(at).at(n(p.sample_type.len(), "sample_type"))?;
-                    p.sample_type.push(value_type(m).at(n(p.sample_type.len(), "sample_type"))?);
+                    p.sample_type
+                        .push(value_type(m).at(n(p.sample_type.len(), "sample_type"))?);
                 }
                 2 => {
                     let m = v.message(at).at(n(p.sample.len(), "sample"))?;
@@ -169,22 +183,32 @@ impl<'a> RawProfile<'a> {
                 }
                 3 => {
                     let m = v.message(at).at(n(p.mapping.len(), "mapping"))?;
-                    p.mapping.push(mapping(m).at(n(p.mapping.len(), "mapping"))?);
+                    p.mapping
+                        .push(mapping(m).at(n(p.mapping.len(), "mapping"))?);
                 }
                 4 => {
                     let m = v.message(at).at(n(p.location.len(), "location"))?;
-                    p.location.push(location(m).at(n(p.location.len(), "location"))?);
+                    p.location
+                        .push(location(m).at(n(p.location.len(), "location"))?);
                 }
                 5 => {
                     let m = v.message(at).at(n(p.function.len(), "function"))?;
-                    p.function.push(function(m).at(n(p.function.len(), "function"))?);
+                    p.function
+                        .push(function(m).at(n(p.function.len(), "function"))?);
                 }
-                6 => p.strings.push(v.message(at).at(n(p.strings.len(), "string_table"))?.bytes()),
+                6 => p.strings.push(
+                    v.message(at)
+                        .at(n(p.strings.len(), "string_table"))?
+                        .bytes(),
+                ),
                 7 => p.drop_frames = int(v, at, "profile.drop_frames")?,
                 8 => p.keep_frames = int(v, at, "profile.keep_frames")?,
                 9 => {
                     if p.time_nanos.is_some() {
-                        let err = WireError { offset: at, what: "concatenated profiles detected" };
+                        let err = WireError {
+                            offset: at,
+                            what: "concatenated profiles detected",
+                        };
                         return Err(err).at(|| "profile.time_nanos".into());
                     }
                     p.time_nanos = Some(int(v, at, "profile.time_nanos")?);
@@ -195,7 +219,9 @@ impl<'a> RawProfile<'a> {
                     p.period_type = Some(value_type(m).at(|| "profile.period_type".into())?);
                 }
                 12 => p.period = int(v, at, "profile.period")?,
-                13 => v.extend_scalars(&mut p.comment, |x| x as i64).at(|| "profile.comment".into())?,
+                13 => v
+                    .extend_scalars(&mut p.comment, |x| x as i64)
+                    .at(|| "profile.comment".into())?,
                 14 => p.default_sample_type = int(v, at, "profile.default_sample_type")?,
                 15 => p.doc_url = int(v, at, "profile.doc_url")?,
                 _ => {} // Unknown fields are skipped, as protobuf requires.
@@ -231,7 +257,8 @@ impl<'a> RawProfile<'a> {
             p.period_type = Some(vt(t, &|| "period_type".into())?);
         }
         for (i, c) in self.comment.into_iter().enumerate() {
-            p.comments.push(s(c, &|| format!("comment[{i}]"))?.to_string());
+            p.comments
+                .push(s(c, &|| format!("comment[{i}]"))?.to_string());
         }
         for (i, raw) in self.mapping.into_iter().enumerate() {
             let mut m = raw.m;
@@ -242,7 +269,8 @@ impl<'a> RawProfile<'a> {
         for (i, raw) in self.function.into_iter().enumerate() {
             let mut f = raw.f;
             f.name = s(raw.name, &|| format!("function[{i}].name"))?.to_string();
-            f.system_name = s(raw.system_name, &|| format!("function[{i}].system_name"))?.to_string();
+            f.system_name =
+                s(raw.system_name, &|| format!("function[{i}].system_name"))?.to_string();
             f.filename = s(raw.filename, &|| format!("function[{i}].filename"))?.to_string();
             p.function.push(f);
         }
@@ -256,7 +284,11 @@ impl<'a> RawProfile<'a> {
                     label.push(l);
                 }
             }
-            p.sample.push(Sample { location: raw.location, value: raw.value, label });
+            p.sample.push(Sample {
+                location: raw.location,
+                value: raw.value,
+                label,
+            });
         }
         Ok(p)
     }
@@ -269,8 +301,10 @@ struct StringTable {
 
 impl StringTable {
     fn new(raw: &[&[u8]]) -> Result<Self> {
-        let strings: Vec<Arc<str>> =
-            raw.iter().map(|b| Arc::from(String::from_utf8_lossy(b).as_ref())).collect();
+        let strings: Vec<Arc<str>> = raw
+            .iter()
+            .map(|b| Arc::from(String::from_utf8_lossy(b).as_ref()))
+            .collect();
         if let Some(first) = strings.first() {
             if !first.is_empty() {
                 return Err(Error::Invalid {
@@ -287,15 +321,16 @@ impl StringTable {
         if idx == 0 && self.strings.is_empty() {
             return Ok(EMPTY.get_or_init(|| Arc::from("")));
         }
-        usize::try_from(idx).ok().and_then(|i| self.strings.get(i)).ok_or_else(|| {
-            Error::Invalid {
+        usize::try_from(idx)
+            .ok()
+            .and_then(|i| self.strings.get(i))
+            .ok_or_else(|| Error::Invalid {
                 path: path(),
                 what: format!(
                     "string index {idx} out of range (the string table holds {} strings)",
                     self.strings.len()
                 ),
-            }
-        })
+            })
     }
 
     /// Resolves a label; `None` for a label with neither a string nor a number, which pprof
@@ -305,7 +340,9 @@ impl StringTable {
         let value = if l.str != 0 {
             LabelValue::Str(self.get(l.str, &|| format!("{}.str", path()))?.clone())
         } else if l.num != 0 || l.unit != 0 {
-            let unit = self.get(l.unit, &|| format!("{}.num_unit", path()))?.clone();
+            let unit = self
+                .get(l.unit, &|| format!("{}.num_unit", path()))?
+                .clone();
             LabelValue::Num { num: l.num, unit }
         } else {
             return Ok(None);
@@ -322,7 +359,9 @@ fn value_type(mut r: Reader<'_>) -> Result<(StrIdx, StrIdx), PathError> {
     let mut t = (0, 0);
     loop {
         let at = r.offset();
-        let Some((field, v)) = r.field().at(String::new)? else { break };
+        let Some((field, v)) = r.field().at(String::new)? else {
+            break;
+        };
         match field {
             1 => t.0 = int(v, at, "type")?,
             2 => t.1 = int(v, at, "unit")?,
@@ -336,13 +375,20 @@ fn sample(mut r: Reader<'_>) -> Result<RawSample, PathError> {
     let mut s = RawSample::default();
     loop {
         let at = r.offset();
-        let Some((field, v)) = r.field().at(String::new)? else { break };
+        let Some((field, v)) = r.field().at(String::new)? else {
+            break;
+        };
         match field {
-            1 => v.extend_scalars(&mut s.location, LocationId).at(|| "location_id".into())?,
-            2 => v.extend_scalars(&mut s.value, |x| x as i64).at(|| "value".into())?,
+            1 => v
+                .extend_scalars(&mut s.location, LocationId)
+                .at(|| "location_id".into())?,
+            2 => v
+                .extend_scalars(&mut s.value, |x| x as i64)
+                .at(|| "value".into())?,
             3 => {
                 let m = v.message(at).at(|| format!("label[{}]", s.label.len()))?;
-                s.label.push(label(m).at(|| format!("label[{}]", s.label.len()))?);
+                s.label
+                    .push(label(m).at(|| format!("label[{}]", s.label.len()))?);
             }
             _ => {}
         }
@@ -354,7 +400,9 @@ fn label(mut r: Reader<'_>) -> Result<RawLabel, PathError> {
     let mut l = RawLabel::default();
     loop {
         let at = r.offset();
-        let Some((field, v)) = r.field().at(String::new)? else { break };
+        let Some((field, v)) = r.field().at(String::new)? else {
+            break;
+        };
         match field {
             1 => l.key = int(v, at, "key")?,
             2 => l.str = int(v, at, "str")?,
@@ -370,7 +418,9 @@ fn mapping(mut r: Reader<'_>) -> Result<RawMapping, PathError> {
     let mut m = RawMapping::default();
     loop {
         let at = r.offset();
-        let Some((field, v)) = r.field().at(String::new)? else { break };
+        let Some((field, v)) = r.field().at(String::new)? else {
+            break;
+        };
         let u = |name: &'static str| v.scalar(at).at(|| name.into());
         match field {
             1 => m.m.id = MappingId(u("id")?),
@@ -393,7 +443,9 @@ fn location(mut r: Reader<'_>) -> Result<Location, PathError> {
     let mut l = Location::default();
     loop {
         let at = r.offset();
-        let Some((field, v)) = r.field().at(String::new)? else { break };
+        let Some((field, v)) = r.field().at(String::new)? else {
+            break;
+        };
         let u = |name: &'static str| v.scalar(at).at(|| name.into());
         match field {
             1 => l.id = LocationId(u("id")?),
@@ -401,7 +453,8 @@ fn location(mut r: Reader<'_>) -> Result<Location, PathError> {
             3 => l.address = u("address")?,
             4 => {
                 let m = v.message(at).at(|| format!("line[{}]", l.line.len()))?;
-                l.line.push(line(m).at(|| format!("line[{}]", l.line.len()))?);
+                l.line
+                    .push(line(m).at(|| format!("line[{}]", l.line.len()))?);
             }
             5 => l.is_folded = u("is_folded")? != 0,
             _ => {}
@@ -414,7 +467,9 @@ fn line(mut r: Reader<'_>) -> Result<Line, PathError> {
     let mut l = Line::default();
     loop {
         let at = r.offset();
-        let Some((field, v)) = r.field().at(String::new)? else { break };
+        let Some((field, v)) = r.field().at(String::new)? else {
+            break;
+        };
         match field {
             1 => l.function_id = Some(FunctionId(v.scalar(at).at(|| "function_id".into())?)),
             2 => l.line = int(v, at, "line")?,
@@ -430,7 +485,9 @@ fn function(mut r: Reader<'_>) -> Result<RawFunction, PathError> {
     let mut f = RawFunction::default();
     loop {
         let at = r.offset();
-        let Some((field, v)) = r.field().at(String::new)? else { break };
+        let Some((field, v)) = r.field().at(String::new)? else {
+            break;
+        };
         match field {
             1 => f.f.id = FunctionId(v.scalar(at).at(|| "id".into())?),
             2 => f.name = int(v, at, "name")?,

@@ -21,6 +21,7 @@ mod decode;
 mod encode;
 mod error;
 mod model;
+mod raw;
 mod validate;
 mod wire;
 
@@ -28,6 +29,7 @@ use std::io::Write;
 
 pub use error::{Error, Result};
 pub use model::*;
+pub use raw::{go_duration, go_time};
 
 impl Profile {
     /// Parses a profile from gzip-compressed or raw profile.proto bytes, and validates it.

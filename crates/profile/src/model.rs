@@ -53,7 +53,10 @@ pub struct ValueType {
 impl ValueType {
     /// A value type from its kind and unit.
     pub fn new(kind: impl Into<String>, unit: impl Into<String>) -> Self {
-        ValueType { kind: kind.into(), unit: unit.into() }
+        ValueType {
+            kind: kind.into(),
+            unit: unit.into(),
+        }
     }
 }
 
@@ -97,12 +100,21 @@ pub enum LabelValue {
 impl Label {
     /// A string label, as `pprof.Do` attaches them.
     pub fn str(key: &str, value: &str) -> Self {
-        Label { key: key.into(), value: LabelValue::Str(value.into()) }
+        Label {
+            key: key.into(),
+            value: LabelValue::Str(value.into()),
+        }
     }
 
     /// A numeric label with a unit (empty for none).
     pub fn num(key: &str, num: i64, unit: &str) -> Self {
-        Label { key: key.into(), value: LabelValue::Num { num, unit: unit.into() } }
+        Label {
+            key: key.into(),
+            value: LabelValue::Num {
+                num,
+                unit: unit.into(),
+            },
+        }
     }
 }
 

@@ -56,7 +56,10 @@ impl<'a> Reader<'a> {
     }
 
     fn err(&self, what: &'static str) -> WireError {
-        WireError { offset: self.offset(), what }
+        WireError {
+            offset: self.offset(),
+            what,
+        }
     }
 
     pub(crate) fn varint(&mut self) -> Result<u64, WireError> {
@@ -114,7 +117,9 @@ impl<'a> Reader<'a> {
             }
             _ => {
                 self.pos = start;
-                return Err(self.err("unsupported wire type (groups are not used by profile.proto)"));
+                return Err(
+                    self.err("unsupported wire type (groups are not used by profile.proto)")
+                );
             }
         };
         Ok(Some((number as u32, value)))
@@ -126,7 +131,10 @@ impl<'a> Value<'a> {
     pub(crate) fn scalar(self, at: usize) -> Result<u64, WireError> {
         match self {
             Value::Varint(v) | Value::Fixed(v) => Ok(v),
-            Value::Bytes(_) => Err(WireError { offset: at, what: "expected a scalar, found bytes" }),
+            Value::Bytes(_) => Err(WireError {
+                offset: at,
+                what: "expected a scalar, found bytes",
+            }),
         }
     }
 
@@ -155,7 +163,10 @@ impl<'a> Value<'a> {
     pub(crate) fn message(self, at: usize) -> Result<Reader<'a>, WireError> {
         match self {
             Value::Bytes(r) => Ok(r),
-            _ => Err(WireError { offset: at, what: "expected bytes, found a scalar" }),
+            _ => Err(WireError {
+                offset: at,
+                what: "expected bytes, found a scalar",
+            }),
         }
     }
 }
@@ -229,7 +240,17 @@ mod tests {
 
     #[test]
     fn varints_round_trip_at_every_length() {
-        for v in [0u64, 1, 127, 128, 300, 16_383, 16_384, u64::from(u32::MAX), u64::MAX] {
+        for v in [
+            0u64,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
             let mut w = Writer::default();
             w.varint(v);
             assert_eq!(w.buf.len(), varint_len(v), "length of {v}");
