@@ -1,0 +1,3 @@
+module sextant.test/bench
+
+go 1.19
