@@ -337,13 +337,17 @@ impl StringTable {
     /// drops on decode.
     fn label(&self, l: &RawLabel, path: &dyn Fn() -> String) -> Result<Option<Label>> {
         let key = self.get(l.key, &|| format!("{}.key", path()))?.clone();
-        let value = if l.str != 0 {
-            LabelValue::Str(self.get(l.str, &|| format!("{}.str", path()))?.clone())
-        } else if l.num != 0 || l.unit != 0 {
-            let unit = self
-                .get(l.unit, &|| format!("{}.num_unit", path()))?
-                .clone();
-            LabelValue::Num { num: l.num, unit }
+        // An index to an empty string means the same as index 0: proto3 cannot tell them
+        // apart once re-encoded, so treat them alike to keep decode(encode(p)) == p.
+        let str = self.get(l.str, &|| format!("{}.str", path()))?;
+        let unit = self.get(l.unit, &|| format!("{}.num_unit", path()))?;
+        let value = if !str.is_empty() {
+            LabelValue::Str(str.clone())
+        } else if l.num != 0 || !unit.is_empty() {
+            LabelValue::Num {
+                num: l.num,
+                unit: unit.clone(),
+            }
         } else {
             return Ok(None);
         };
