@@ -1,0 +1,3 @@
+module sextant.test/gen
+
+go 1.19
