@@ -2,6 +2,8 @@
 //!
 //! `sextant pprof` is go tool pprof's analyzer; `sextant benchstat` is benchstat.
 
+mod pprof;
+
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -29,6 +31,7 @@ fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
         return EXIT_USAGE;
     };
     match command.as_str() {
+        "pprof" => pprof::run(&args[1..], stdout, stderr),
         "help" | "-h" | "-help" | "--help" => {
             let _ = write!(stdout, "{USAGE}");
             0

@@ -1,0 +1,258 @@
+//! The call graph of a profile (pprof's `graph.New`): node and edge weights aggregated from the
+//! samples, with cum counted once per sample per node and each edge once per sample.
+//!
+//! Node values live in arrays indexed by node id ([`NodeTable`]); a graph rebuild (pprof rebuilds
+//! after each trimming step, for precision) is one more pass over the samples, with no strings.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use sextant_profile::Sample;
+
+use crate::nodes::NodeTable;
+
+/// Which value of a sample a report shows, and whether it is averaged per event (`-mean`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SampleValue {
+    /// Index into the profile's sample types.
+    pub index: usize,
+    /// Divide by the first value (the event count), as `-mean` does.
+    pub mean: bool,
+}
+
+impl SampleValue {
+    /// The sample's value and its mean divisor (0 without `-mean`).
+    pub(crate) fn of(&self, s: &Sample) -> (i64, i64) {
+        let v = s.value.get(self.index).copied().unwrap_or(0);
+        let d = if self.mean {
+            s.value.first().copied().unwrap_or(0)
+        } else {
+            0
+        };
+        (v, d)
+    }
+}
+
+/// A directed edge between two nodes.
+#[derive(Debug, Clone)]
+pub(crate) struct Edge {
+    pub(crate) src: u32,
+    pub(crate) dst: u32,
+    pub(crate) weight: i64,
+    pub(crate) weight_div: i64,
+    /// Passes over nodes that were dropped.
+    pub(crate) residual: bool,
+    /// Every contribution was a call inlined into the caller.
+    pub(crate) inline: bool,
+    /// Trimmed away.
+    pub(crate) removed: bool,
+    stamp: u32,
+}
+
+/// A small fast hasher for pairs of node ids (the standard SipHash costs more than the rest of
+/// the edge update).
+#[derive(Default)]
+pub(crate) struct PairHasher(u64);
+
+impl Hasher for PairHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(u64::from(v));
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type PairMap = HashMap<(u32, u32), u32, BuildHasherDefault<PairHasher>>;
+
+/// A call graph: the selected nodes in report order, values for every node id, and edges.
+#[derive(Debug)]
+pub(crate) struct Graph {
+    /// The nodes in the graph, in report order once sorted.
+    pub(crate) nodes: Vec<u32>,
+    pub(crate) flat: Vec<i64>,
+    pub(crate) flat_div: Vec<i64>,
+    pub(crate) cum: Vec<i64>,
+    pub(crate) cum_div: Vec<i64>,
+    pub(crate) edges: Vec<Edge>,
+}
+
+/// What a graph build keeps.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BuildOptions<'a> {
+    pub(crate) value: SampleValue,
+    pub(crate) drop_negative: bool,
+    /// Only these node ids (pprof's `KeptNodes`); `None` keeps all.
+    pub(crate) kept: Option<&'a [bool]>,
+}
+
+impl Graph {
+    /// Aggregates `samples` over the nodes of `table` (pprof's `newGraph`).
+    pub(crate) fn build(table: &NodeTable, samples: &[Sample], o: BuildOptions<'_>) -> Graph {
+        let n = table.len();
+        let mut g = Graph {
+            nodes: Vec::new(),
+            flat: vec![0; n],
+            flat_div: vec![0; n],
+            cum: vec![0; n],
+            cum_div: vec![0; n],
+            edges: Vec::new(),
+        };
+        let mut edge_ids = PairMap::default();
+        let mut seen = vec![0u32; n];
+        let mut stamp = 0u32;
+        const NONE: u32 = u32::MAX;
+        for s in samples {
+            let (w, dw) = o.value.of(s);
+            if w == 0 && dw == 0 {
+                continue;
+            }
+            stamp += 1;
+            let mut parent = NONE;
+            let mut residual = false;
+            for &loc in s.location.iter().rev() {
+                let loc_nodes = table.location(loc);
+                for (ni, &node) in loc_nodes.iter().enumerate().rev() {
+                    if o.kept.is_some_and(|k| !k[node as usize]) {
+                        residual = true;
+                        continue;
+                    }
+                    let i = node as usize;
+                    if seen[i] != stamp {
+                        seen[i] = stamp;
+                        g.cum[i] += w;
+                        g.cum_div[i] += dw;
+                    }
+                    if parent != NONE && node != parent {
+                        let inline = ni != loc_nodes.len() - 1;
+                        let next = g.edges.len() as u32;
+                        let e = *edge_ids.entry((parent, node)).or_insert(next);
+                        if e == next {
+                            g.edges.push(Edge {
+                                src: parent,
+                                dst: node,
+                                weight: 0,
+                                weight_div: 0,
+                                residual,
+                                inline,
+                                removed: false,
+                                stamp: 0,
+                            });
+                        }
+                        let e = &mut g.edges[e as usize];
+                        if e.stamp != stamp {
+                            e.stamp = stamp;
+                            e.weight += w;
+                            e.weight_div += dw;
+                            e.residual |= residual;
+                            e.inline &= inline;
+                        }
+                    }
+                    parent = node;
+                    residual = false;
+                }
+            }
+            if parent != NONE && !residual {
+                g.flat[parent as usize] += w;
+                g.flat_div[parent as usize] += dw;
+            }
+        }
+        g.nodes = (0..n as u32)
+            .filter(|&i| {
+                let (f, c) = (g.flat[i as usize], g.cum[i as usize]);
+                !(f == 0 && c == 0) && !(o.drop_negative && (f < 0 || (f == 0 && c < 0)))
+            })
+            .collect();
+        g
+    }
+
+    /// The node's flat value, divided by its event count under `-mean`.
+    pub(crate) fn flat_value(&self, n: u32) -> i64 {
+        let (v, d) = (self.flat[n as usize], self.flat_div[n as usize]);
+        if d == 0 { v } else { v / d }
+    }
+
+    /// The node's cumulative value, divided by its event count under `-mean`.
+    pub(crate) fn cum_value(&self, n: u32) -> i64 {
+        let (v, d) = (self.cum[n as usize], self.cum_div[n as usize]);
+        if d == 0 { v } else { v / d }
+    }
+
+    /// The sum of flat values of the graph's nodes (pprof's `Nodes.Sum`).
+    pub(crate) fn flat_sum(&self) -> i64 {
+        self.nodes.iter().map(|&n| self.flat[n as usize]).sum()
+    }
+
+    /// Orders the nodes as text reports do: by |flat| (or |cum| with `-cum`), then name.
+    pub(crate) fn sort(&mut self, table: &NodeTable, cum: bool) {
+        let flat = &self.flat;
+        let cumv = &self.cum;
+        let key = |n: u32| -> (i64, i64) {
+            let (f, c) = (flat[n as usize].abs(), cumv[n as usize].abs());
+            if cum { (c, f) } else { (f, c) }
+        };
+        self.nodes.sort_unstable_by(|&l, &r| {
+            let (l1, l2) = key(l);
+            let (r1, r2) = key(r);
+            r1.cmp(&l1)
+                .then_with(|| table.name(l).cmp(table.name(r)))
+                .then_with(|| r2.cmp(&l2))
+                .then_with(|| table.sprint(l).cmp(&table.sprint(r)))
+        });
+    }
+
+    /// Removes in-edges of the graph's nodes lighter than `cutoff`; returns how many went.
+    pub(crate) fn trim_edges(&mut self, cutoff: i64) -> usize {
+        let mut in_graph = vec![false; self.flat.len()];
+        for &n in &self.nodes {
+            in_graph[n as usize] = true;
+        }
+        let mut dropped = 0;
+        for e in &mut self.edges {
+            if !e.removed && in_graph[e.dst as usize] && e.weight.abs() < cutoff {
+                e.removed = true;
+                dropped += 1;
+            }
+        }
+        dropped
+    }
+
+    /// The live edges into and out of each node, each list in pprof's edge order (heaviest
+    /// first, then by source and destination name).
+    pub(crate) fn adjacency(&self, table: &NodeTable) -> (Vec<Vec<u32>>, Vec<Vec<u32>>) {
+        let n = self.flat.len();
+        let mut ins = vec![Vec::new(); n];
+        let mut outs = vec![Vec::new(); n];
+        for (i, e) in self.edges.iter().enumerate() {
+            if !e.removed {
+                ins[e.dst as usize].push(i as u32);
+                outs[e.src as usize].push(i as u32);
+            }
+        }
+        for list in ins.iter_mut().chain(outs.iter_mut()) {
+            list.sort_by(|&a, &b| self.edge_order(table, a, b));
+        }
+        (ins, outs)
+    }
+
+    /// pprof's `edgeList.Less` as an ordering.
+    fn edge_order(&self, table: &NodeTable, a: u32, b: u32) -> Ordering {
+        let (a, b) = (&self.edges[a as usize], &self.edges[b as usize]);
+        if a.weight != b.weight {
+            return b.weight.abs().cmp(&a.weight.abs());
+        }
+        table
+            .name(a.src)
+            .cmp(table.name(b.src))
+            .then_with(|| table.name(a.dst).cmp(table.name(b.dst)))
+    }
+}

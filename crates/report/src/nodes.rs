@@ -1,0 +1,323 @@
+//! Graph nodes: what a frame becomes at a given granularity (pprof's `NodeInfo`, `CreateNodes`
+//! and the driver's `Aggregate`), interned once so that graphs aggregate by integer ids.
+//!
+//! Design note: pprof rewrites the profile (`Aggregate`) and then hashes a `NodeInfo` struct of
+//! strings for every frame of every sample. Here each location is mapped once to the ids of its
+//! nodes; the per-sample work is then array indexing only.
+
+use std::collections::HashMap;
+
+use sextant_profile::{FunctionId, Location, LocationId, Profile};
+
+use crate::paths;
+
+/// How finely frames are told apart (`-functions`, `-filefunctions`, `-files`, `-lines`,
+/// `-addresses`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Granularity {
+    /// One node per function name (the default).
+    #[default]
+    Functions,
+    /// One node per function name and source file.
+    FileFunctions,
+    /// One node per source file.
+    Files,
+    /// One node per function, file and line.
+    Lines,
+    /// One node per address (and its function, file and line).
+    Addresses,
+}
+
+impl Granularity {
+    /// The granularity named as pprof names it (`functions`, `filefunctions`, ...).
+    pub fn from_name(name: &str) -> Option<Granularity> {
+        Some(match name {
+            "functions" => Granularity::Functions,
+            "filefunctions" => Granularity::FileFunctions,
+            "files" => Granularity::Files,
+            "lines" => Granularity::Lines,
+            "addresses" => Granularity::Addresses,
+            _ => return None,
+        })
+    }
+}
+
+/// The identity of a node, with strings interned (pprof's `NodeInfo` minus `OrigName`, which only
+/// `-symbolize`'s original names fill).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct NodeInfo {
+    pub(crate) name: u32,
+    pub(crate) address: u64,
+    pub(crate) file: u32,
+    pub(crate) start_line: i64,
+    pub(crate) lineno: i64,
+    pub(crate) objfile: u32,
+}
+
+/// What the node table keeps of each field of a frame.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NodeOptions {
+    pub(crate) granularity: Granularity,
+    /// Keep inlined frames as nodes of their own (pprof's default; `-noinlines` clears it).
+    pub(crate) inlines: bool,
+    /// Apply `trim_path` to file names, as graph reports do and `-traces` does not.
+    pub(crate) trim_paths: bool,
+    /// Always record the mapping's file (disassembly and callgrind reports).
+    pub(crate) obj_names: bool,
+}
+
+/// Every node of a profile and, for each location, its nodes (innermost inlined frame first).
+#[derive(Debug)]
+pub(crate) struct NodeTable {
+    strings: Vec<String>,
+    pub(crate) infos: Vec<NodeInfo>,
+    names: Vec<String>,
+    loc_index: LocIndex,
+    loc_ranges: Vec<(u32, u32)>,
+    loc_nodes: Vec<u32>,
+}
+
+/// Location id to location position: a dense array when ids are small (Go numbers them from 1),
+/// a hash map otherwise.
+#[derive(Debug)]
+enum LocIndex {
+    Dense(Vec<u32>),
+    Sparse(HashMap<LocationId, u32>),
+}
+
+const NO_LOCATION: u32 = u32::MAX;
+
+impl LocIndex {
+    fn new(locations: &[Location]) -> LocIndex {
+        let max = locations.iter().map(|l| l.id.0).max().unwrap_or(0);
+        if max <= 4 * locations.len() as u64 + 1024 {
+            let mut dense = vec![NO_LOCATION; max as usize + 1];
+            for (i, l) in locations.iter().enumerate() {
+                dense[l.id.0 as usize] = i as u32;
+            }
+            LocIndex::Dense(dense)
+        } else {
+            LocIndex::Sparse(
+                locations
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| (l.id, i as u32))
+                    .collect(),
+            )
+        }
+    }
+
+    fn get(&self, id: LocationId) -> Option<u32> {
+        match self {
+            LocIndex::Dense(v) => v.get(id.0 as usize).copied().filter(|&i| i != NO_LOCATION),
+            LocIndex::Sparse(m) => m.get(&id).copied(),
+        }
+    }
+}
+
+/// A function's interned name and file, and its start line.
+struct FunctionKey {
+    name: u32,
+    file: u32,
+    start_line: i64,
+}
+
+#[derive(Default)]
+struct Interner {
+    strings: Vec<String>,
+    ids: HashMap<String, u32>,
+}
+
+impl Interner {
+    fn new() -> Interner {
+        let mut i = Interner::default();
+        i.intern("");
+        i
+    }
+
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.strings.len() as u32;
+        self.strings.push(s.to_string());
+        self.ids.insert(s.to_string(), id);
+        id
+    }
+}
+
+impl NodeTable {
+    /// Maps every location of `p` to its nodes under `o`.
+    pub(crate) fn new(p: &Profile, o: NodeOptions, trim_path: &str) -> NodeTable {
+        let (function, filename, linenumber, address) = match o.granularity {
+            Granularity::Functions => (true, false, false, false),
+            Granularity::FileFunctions => (true, true, false, false),
+            Granularity::Files => (false, true, false, false),
+            Granularity::Lines => (true, true, true, false),
+            Granularity::Addresses => (true, true, true, true),
+        };
+        let mut strings = Interner::new();
+        let functions: HashMap<FunctionId, FunctionKey> = p
+            .function
+            .iter()
+            .map(|f| {
+                let name = if function { strings.intern(&f.name) } else { 0 };
+                let file = if filename && !f.filename.is_empty() {
+                    let trimmed = if o.trim_paths {
+                        paths::trim_path(&f.filename, trim_path, "")
+                    } else {
+                        &f.filename
+                    };
+                    strings.intern(&paths::clean(trimmed))
+                } else {
+                    0
+                };
+                let key = FunctionKey {
+                    name,
+                    file,
+                    start_line: f.start_line,
+                };
+                (f.id, key)
+            })
+            .collect();
+        let mappings: HashMap<_, u32> = p
+            .mapping
+            .iter()
+            .map(|m| (m.id, strings.intern(&m.filename)))
+            .collect();
+
+        let mut ids: HashMap<NodeInfo, u32> = HashMap::new();
+        let mut infos = Vec::new();
+        let mut loc_ranges = Vec::with_capacity(p.location.len());
+        let mut loc_nodes = Vec::with_capacity(p.location.len());
+        for l in &p.location {
+            let objfile = l
+                .mapping_id
+                .and_then(|m| mappings.get(&m))
+                .copied()
+                .unwrap_or(0);
+            let addr = if address { l.address } else { 0 };
+            let start = loc_nodes.len() as u32;
+            let lines = match l.line.len() {
+                0 => &[][..],
+                n if !o.inlines => &l.line[n - 1..],
+                _ => &l.line[..],
+            };
+            let mut push = |info: NodeInfo| {
+                let id = *ids.entry(info).or_insert_with(|| {
+                    infos.push(info);
+                    infos.len() as u32 - 1
+                });
+                loc_nodes.push(id);
+            };
+            if lines.is_empty() {
+                push(NodeInfo {
+                    name: 0,
+                    address: addr,
+                    file: 0,
+                    start_line: 0,
+                    lineno: 0,
+                    objfile,
+                });
+            }
+            for line in lines {
+                let f = line.function_id.and_then(|id| functions.get(&id));
+                let Some(f) = f else {
+                    push(NodeInfo {
+                        name: 0,
+                        address: addr,
+                        file: 0,
+                        start_line: 0,
+                        lineno: 0,
+                        objfile,
+                    });
+                    continue;
+                };
+                let lineno = if linenumber { line.line } else { 0 };
+                let keep_obj = o.obj_names || f.name == 0;
+                push(NodeInfo {
+                    name: f.name,
+                    address: addr,
+                    file: f.file,
+                    start_line: if keep_obj { f.start_line } else { 0 },
+                    lineno,
+                    objfile: if keep_obj { objfile } else { 0 },
+                });
+            }
+            loc_ranges.push((start, loc_nodes.len() as u32));
+        }
+        let mut table = NodeTable {
+            strings: strings.strings,
+            infos,
+            names: Vec::new(),
+            loc_index: LocIndex::new(&p.location),
+            loc_ranges,
+            loc_nodes,
+        };
+        table.names = (0..table.infos.len()).map(|i| table.printable(i)).collect();
+        table
+    }
+
+    /// The number of distinct nodes.
+    pub(crate) fn len(&self) -> usize {
+        self.infos.len()
+    }
+
+    /// The nodes of a location, innermost inlined frame first; empty for an unknown id.
+    pub(crate) fn location(&self, id: LocationId) -> &[u32] {
+        match self.loc_index.get(id) {
+            Some(i) => {
+                let (a, b) = self.loc_ranges[i as usize];
+                &self.loc_nodes[a as usize..b as usize]
+            }
+            None => &[],
+        }
+    }
+
+    /// The node's name as reports print it (pprof's `PrintableName`).
+    pub(crate) fn name(&self, node: u32) -> &str {
+        &self.names[node as usize]
+    }
+
+    /// pprof's `NameComponents` joined by a space.
+    fn printable(&self, node: usize) -> String {
+        let i = &self.infos[node];
+        let mut parts: Vec<String> = Vec::with_capacity(3);
+        if i.address != 0 {
+            parts.push(format!("{:016x}", i.address));
+        }
+        let name = &self.strings[i.name as usize];
+        if !name.is_empty() {
+            parts.push(name.clone());
+        }
+        let file = &self.strings[i.file as usize];
+        if i.lineno != 0 {
+            parts.push(format!("{}:{}", file, i.lineno));
+        } else if !file.is_empty() {
+            parts.push(file.clone());
+        } else if !name.is_empty() {
+        } else if i.objfile != 0 {
+            parts.push(format!(
+                "[{}]",
+                paths::base(&self.strings[i.objfile as usize])
+            ));
+        } else {
+            parts.push("<unknown>".to_string());
+        }
+        parts.join(" ")
+    }
+
+    /// Go's `fmt.Sprint(NodeInfo)`, pprof's last tie-break between nodes that print alike.
+    pub(crate) fn sprint(&self, node: u32) -> String {
+        let i = &self.infos[node as usize];
+        format!(
+            "{{{}  {} {} {} {} {}}}",
+            self.strings[i.name as usize],
+            i.address,
+            self.strings[i.file as usize],
+            i.start_line,
+            i.lineno,
+            self.strings[i.objfile as usize]
+        )
+    }
+}

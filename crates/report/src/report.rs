@@ -1,0 +1,301 @@
+//! A report: its options, the profile total, the trimmed graph behind text reports (pprof's
+//! `newTrimmedGraph`, `selectOutputUnit`) and the dispatch to each format.
+
+use std::io::{self, Write};
+
+use regex::Regex;
+use sextant_profile::Profile;
+
+use crate::graph::{BuildOptions, Graph, SampleValue};
+use crate::measurement;
+use crate::nodes::{Granularity, NodeOptions, NodeTable};
+use crate::{text, traces, tree};
+
+/// The kind of report to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// `-top` / `-text`: a flat table of nodes.
+    #[default]
+    Text,
+    /// `-traces`: every sample with its stack.
+    Traces,
+    /// `-tree` and `-peek`: each node with its callers and callees.
+    Tree,
+}
+
+/// How to build and print a report (pprof's `report.Options`, with the driver's choices made).
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The report format.
+    pub format: Format,
+    /// Sort by cumulative rather than flat value (`-cum`).
+    pub cum_sort: bool,
+    /// Hide nodes whose value is negative (`-drop_negative`).
+    pub drop_negative: bool,
+    /// Print only the report lines of the header, not the profile's (`-compact_labels`).
+    pub compact_labels: bool,
+    /// Multiply every printed value by this (`1 / divide_by`).
+    pub ratio: f64,
+    /// The filters in effect, as `key=value`, for the `Active filters:` header.
+    pub active_filters: Vec<String>,
+    /// Keep at most this many nodes; 0 keeps all.
+    pub node_count: usize,
+    /// Drop nodes whose |cum| is below this fraction of the total.
+    pub node_fraction: f64,
+    /// Drop edges whose |weight| is below this fraction of the total.
+    pub edge_fraction: f64,
+    /// Which sample value to report.
+    pub value: SampleValue,
+    /// The sample type's name as the header prints it (`cpu`, `mean_delay`).
+    pub sample_type: String,
+    /// The sample type's unit (`nanoseconds`, `bytes`, `count`).
+    pub sample_unit: String,
+    /// The unit values are printed in; `minimum` chooses one from the data, `auto` per value.
+    pub output_unit: String,
+    /// For `-peek`: only nodes whose name matches.
+    pub symbol: Option<Regex>,
+    /// How finely frames are told apart.
+    pub granularity: Granularity,
+    /// Attribute inlined frames to their caller (`-noinlines`).
+    pub noinlines: bool,
+    /// Prefixes to cut from source paths (`-trim_path`).
+    pub trim_path: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            format: Format::Text,
+            cum_sort: false,
+            drop_negative: false,
+            compact_labels: false,
+            ratio: 1.0,
+            active_filters: Vec::new(),
+            node_count: 0,
+            node_fraction: 0.0,
+            edge_fraction: 0.0,
+            value: SampleValue {
+                index: 0,
+                mean: false,
+            },
+            sample_type: String::new(),
+            sample_unit: String::new(),
+            output_unit: "minimum".to_string(),
+            symbol: None,
+            granularity: Granularity::Functions,
+            noinlines: false,
+            trim_path: String::new(),
+        }
+    }
+}
+
+/// Why a report could not be printed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// `-peek` (or `-list`) matched no node.
+    NoMatches(String),
+    /// Writing the report failed.
+    Io(io::Error),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::NoMatches(re) => write!(f, "no matches found for regexp: {re}"),
+            Error::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        Error::Io(e)
+    }
+}
+
+/// A report ready to print: its options and the total that percentages are relative to.
+#[derive(Debug)]
+pub struct Report {
+    pub(crate) options: Options,
+    pub(crate) total: i64,
+}
+
+/// A trimmed graph and the counts its header reports.
+pub(crate) struct Trimmed {
+    pub(crate) table: NodeTable,
+    pub(crate) graph: Graph,
+    pub(crate) orig_count: usize,
+    pub(crate) dropped_nodes: usize,
+}
+
+impl Report {
+    /// A report on `total_of` (pprof computes the total before focus filters apply, so that
+    /// percentages stay relative to the whole profile).
+    pub fn new(total_of: &Profile, options: Options) -> Report {
+        let total = total(total_of, options.value);
+        Report { options, total }
+    }
+
+    /// The total every percentage is relative to.
+    pub fn total(&self) -> i64 {
+        self.total
+    }
+
+    /// Prints the report on `p` (the profile after filters) to `w`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoMatches`] when `-peek`'s regexp matches no node, [`Error::Io`] when writing fails.
+    pub fn generate(&mut self, p: &Profile, w: &mut dyn Write) -> Result<(), Error> {
+        match self.options.format {
+            Format::Text => text::print(self, p, w),
+            Format::Traces => traces::print(self, p, w),
+            Format::Tree => tree::print(self, p, w),
+        }
+    }
+
+    /// A value as the report prints it: scaled by `ratio`, in the output unit.
+    pub(crate) fn format_value(&self, v: i64) -> String {
+        let o = &self.options;
+        let v = if o.ratio > 0.0 && o.ratio != 1.0 {
+            (v as f64 * o.ratio) as i64
+        } else {
+            v
+        };
+        measurement::scaled_label(v, &o.sample_unit, &o.output_unit)
+    }
+
+    /// The graph after pprof's three trimming steps: nodes below `node_fraction`, then all but
+    /// the top `node_count`, then edges below `edge_fraction`.
+    pub(crate) fn trimmed_graph(&self, p: &Profile) -> Trimmed {
+        let o = &self.options;
+        let table = NodeTable::new(
+            p,
+            NodeOptions {
+                granularity: o.granularity,
+                inlines: !o.noinlines,
+                trim_paths: true,
+                obj_names: false,
+            },
+            &o.trim_path,
+        );
+        let build = |kept: Option<&[bool]>| {
+            let bo = BuildOptions {
+                value: o.value,
+                drop_negative: o.drop_negative,
+                kept,
+            };
+            Graph::build(&table, &p.sample, bo)
+        };
+        let mut g = build(None);
+        let total_value = g.flat_sum();
+        let node_cutoff = ((total_value as f64 * o.node_fraction) as i64).abs();
+        let edge_cutoff = ((total_value as f64 * o.edge_fraction) as i64).abs();
+        let mut dropped_nodes = 0;
+        if node_cutoff > 0 {
+            let mut kept = vec![false; table.len()];
+            let mut count = 0;
+            for &n in &g.nodes {
+                if g.cum[n as usize].abs() >= node_cutoff {
+                    kept[n as usize] = true;
+                    count += 1;
+                }
+            }
+            if count != g.nodes.len() {
+                dropped_nodes = g.nodes.len() - count;
+                g = build(Some(&kept));
+            }
+        }
+        let orig_count = g.nodes.len();
+        g.sort(&table, o.cum_sort);
+        if o.node_count > 0 {
+            g.trim_edges(edge_cutoff);
+            if o.node_count < g.nodes.len() {
+                let mut kept = vec![false; table.len()];
+                for &n in &g.nodes[..o.node_count] {
+                    kept[n as usize] = true;
+                }
+                g = build(Some(&kept));
+                g.sort(&table, o.cum_sort);
+            }
+        }
+        // Text reports do not print the count of dropped edges (the graph formats do).
+        g.trim_edges(edge_cutoff);
+        Trimmed {
+            table,
+            graph: g,
+            orig_count,
+            dropped_nodes,
+        }
+    }
+
+    /// Chooses the output unit from the data when it is `minimum` (pprof's `selectOutputUnit`):
+    /// the unit of the smallest non-zero node, or of 100 times it when that is far below the total.
+    pub(crate) fn select_output_unit(&mut self, g: &Graph) {
+        let o = &mut self.options;
+        if o.output_unit != "minimum" || g.nodes.is_empty() {
+            return;
+        }
+        let mut min_value = 0i64;
+        for &n in &g.nodes {
+            let mut node_min = g.flat_value(n).abs();
+            if node_min == 0 {
+                node_min = g.cum_value(n).abs();
+            }
+            if node_min > 0 && (min_value == 0 || node_min < min_value) {
+                min_value = node_min;
+            }
+        }
+        let mut max_value = self.total;
+        if min_value == 0 {
+            min_value = max_value;
+        }
+        if o.ratio > 0.0 && o.ratio != 1.0 {
+            min_value = (min_value as f64 * o.ratio) as i64;
+            max_value = (max_value as f64 * o.ratio) as i64;
+        }
+        let (_, min_unit) = measurement::scale(min_value, &o.sample_unit, "minimum");
+        let (_, max_unit) = measurement::scale(max_value, &o.sample_unit, "minimum");
+        let mut unit = min_unit.clone();
+        if min_unit != max_unit && min_value.wrapping_mul(100) < max_value {
+            unit = measurement::scale(min_value.wrapping_mul(100), &o.sample_unit, "minimum").1;
+        }
+        o.output_unit = if unit.is_empty() {
+            o.sample_unit.clone()
+        } else {
+            unit
+        };
+    }
+}
+
+/// The sum of |value| over the samples, or over the `-diff_base` samples when there are any
+/// (pprof's `computeTotal`); divided by the event count under `-mean`.
+pub fn total(p: &Profile, value: SampleValue) -> i64 {
+    let (mut total, mut div, mut diff_total, mut diff_div) = (0i64, 0i64, 0i64, 0i64);
+    for s in &p.sample {
+        let (v, d) = value.of(s);
+        let v = v.wrapping_abs();
+        total += v;
+        div += d;
+        if is_diff_base(s) {
+            diff_total += v;
+            diff_div += d;
+        }
+    }
+    if diff_total > 0 {
+        total = diff_total;
+        div = diff_div;
+    }
+    if div != 0 { total / div } else { total }
+}
+
+/// Whether a sample came from a `-diff_base` profile (it carries `pprof::base=true`).
+fn is_diff_base(s: &sextant_profile::Sample) -> bool {
+    s.label.iter().any(|l| {
+        &*l.key == "pprof::base"
+            && matches!(&l.value, sextant_profile::LabelValue::Str(v) if &**v == "true")
+    })
+}
