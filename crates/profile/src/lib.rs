@@ -20,16 +20,22 @@
 mod decode;
 mod encode;
 mod error;
+mod filter;
+mod measurement;
 mod model;
+mod prune;
 mod raw;
+mod tagfilter;
 mod validate;
 mod wire;
 
 use std::io::Write;
 
 pub use error::{Error, Result};
+pub use filter::{Filters, NameMatches, apply_filters, compile_option, compile_regex};
 pub use model::*;
 pub use raw::{go_duration, go_time};
+pub use tagfilter::TagFilter;
 
 impl Profile {
     /// Parses a profile from gzip-compressed or raw profile.proto bytes, and validates it.
