@@ -1,0 +1,121 @@
+//! What one ELF file says about itself: its build id, where its segments load, and the
+//! sections an unwinder needs.
+
+use std::fs::File;
+use std::ops::Range;
+use std::path::Path;
+
+use object::{Object, ObjectSection, ObjectSegment};
+
+use crate::{Error, Result};
+
+/// A section's bytes and its address range as the file states it (its SVMA range).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionData {
+    /// Stated virtual memory addresses of the section.
+    pub svma: Range<u64>,
+    /// The section's contents, copied out of the file.
+    pub bytes: Vec<u8>,
+}
+
+/// The sections a stack unwinder reads, copied so that the file can be closed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnwindSections {
+    /// Address range of `.text`.
+    pub text_svma: Option<Range<u64>>,
+    /// `.eh_frame_hdr`, the binary-search index of `.eh_frame`.
+    pub eh_frame_hdr: Option<SectionData>,
+    /// `.eh_frame`, the call frame information.
+    pub eh_frame: Option<SectionData>,
+}
+
+/// An ELF file opened (memory-mapped) for reading its headers.
+#[derive(Debug)]
+pub struct ElfFile {
+    map: memmap2::Mmap,
+}
+
+impl ElfFile {
+    /// Maps the file at `path`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if it cannot be opened or mapped, [`Error::Object`] if it is not an
+    /// object file.
+    pub fn open(path: &Path) -> Result<ElfFile> {
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = File::open(path).map_err(io)?;
+        // SAFETY: the map is read-only and private; a file changed under us while mapped can
+        // only give wrong bytes (which `object` parses with bounds checks), and truncation is
+        // the usual mmap caveat every symbolizer (addr2line's loader included) accepts.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+        let elf = ElfFile { map };
+        elf.object(path)?;
+        Ok(elf)
+    }
+
+    fn object(&self, path: &Path) -> Result<object::File<'_>> {
+        object::File::parse(&*self.map).map_err(|e| Error::Object {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    fn parsed(&self) -> object::File<'_> {
+        // `open` checked that the bytes parse.
+        object::File::parse(&*self.map).expect("parsed in open")
+    }
+
+    /// The GNU build id in lowercase hex, if the file has one.
+    pub fn build_id(&self) -> Option<String> {
+        let obj = self.parsed();
+        let id = obj.build_id().ok()??;
+        Some(id.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// The load bias of a mapping of this file: `avma - bias` is the file's stated address.
+    ///
+    /// `start` is where file offset `offset` is mapped; returns `None` when no loadable
+    /// segment covers that offset.
+    pub fn load_bias(&self, start: u64, offset: u64) -> Option<u64> {
+        const PAGE: u64 = 4096;
+        let obj = self.parsed();
+        // Linkers such as lld start a segment mid-page, so the page at `offset` can hold the
+        // tail of one segment and the head of the next: the mapping belongs to the later one.
+        let seg = obj
+            .segments()
+            .filter(|s| {
+                let (off, size) = s.file_range();
+                off / PAGE * PAGE <= offset && offset < off + size.max(1)
+            })
+            .max_by_key(|s| s.file_range().0)?;
+        let (seg_off, _) = seg.file_range();
+        // File offset and address of a segment are congruent modulo the page size, so the
+        // page at `offset` has the stated address `vaddr + (offset - seg_off)`.
+        let svma = seg.address().wrapping_add(offset).wrapping_sub(seg_off);
+        Some(start.wrapping_sub(svma))
+    }
+
+    /// Copies `.text`'s range, `.eh_frame_hdr` and `.eh_frame`.
+    pub fn unwind_sections(&self) -> UnwindSections {
+        let obj = self.parsed();
+        let section = |name: &str| {
+            let s = obj.section_by_name(name)?;
+            let bytes = s.data().ok()?.to_vec();
+            Some(SectionData {
+                svma: s.address()..s.address() + s.size(),
+                bytes,
+            })
+        };
+        UnwindSections {
+            text_svma: obj
+                .section_by_name(".text")
+                .map(|s| s.address()..s.address() + s.size()),
+            eh_frame_hdr: section(".eh_frame_hdr"),
+            eh_frame: section(".eh_frame"),
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Addresses to frames: function names from the symbol table, files, lines and inline frames
+//! from DWARF, read lazily and only for the addresses asked about.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::demangle::demangle;
+
+/// One source-level frame at an address.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Frame {
+    /// The demangled name without hash (`myapp::server::handle`).
+    pub function: String,
+    /// The name as the binary stores it (mangled).
+    pub system_name: String,
+    /// The source file, empty if unknown.
+    pub file: String,
+    /// The line, 0 if unknown.
+    pub line: u32,
+    /// The column, 0 if unknown.
+    pub column: u32,
+}
+
+/// Files whose debug info stays open at once. A profile touches a handful of files (the
+/// binary, libc, libm, the loader); more than this is rare, and each open file costs its
+/// parsed symbol table and the DWARF units read so far, so the cache is bounded rather
+/// than grown for the life of the process (backtrace's unbounded cache costs 54-200 MB).
+const MAX_OPEN_FILES: usize = 8;
+
+/// Resolves addresses of files to frames, keeping a bounded cache of opened files.
+///
+/// Drop it to free everything it read.
+pub struct Symbolizer {
+    dwarf: bool,
+    files: HashMap<PathBuf, Option<addr2line::Loader>>,
+    order: Vec<PathBuf>,
+}
+
+impl std::fmt::Debug for Symbolizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Symbolizer")
+            .field("dwarf", &self.dwarf)
+            .field("open_files", &self.order)
+            .finish()
+    }
+}
+
+impl Default for Symbolizer {
+    fn default() -> Self {
+        Symbolizer::new()
+    }
+}
+
+impl Symbolizer {
+    /// A symbolizer that reads DWARF for lines and inline frames.
+    pub fn new() -> Symbolizer {
+        Symbolizer {
+            dwarf: true,
+            files: HashMap::new(),
+            order: Vec::new(),
+        }
+    }
+
+    /// A symbolizer that reads function names from the symbol table only (no lines).
+    pub fn symbols_only() -> Symbolizer {
+        Symbolizer {
+            dwarf: false,
+            ..Symbolizer::new()
+        }
+    }
+
+    /// The frames at `svma` (an address as the file states it) of the file at `path`,
+    /// innermost inlined callee first, the real function last. Empty if nothing is known.
+    pub fn symbolize(&mut self, path: &Path, svma: u64) -> Vec<Frame> {
+        let dwarf = self.dwarf;
+        let Some(loader) = self.loader(path) else {
+            return Vec::new();
+        };
+        let mut frames = if dwarf {
+            dwarf_frames(loader, svma)
+        } else {
+            Vec::new()
+        };
+        if let Some(sym) = loader.find_symbol(svma) {
+            // The symbol table names the outermost function; it wins over a DWARF name that
+            // lacks a linkage name, and stands alone when there is no DWARF.
+            match frames.last_mut() {
+                Some(outer) if outer.system_name.is_empty() || outer.function.is_empty() => {
+                    outer.system_name = sym.to_string();
+                    outer.function = demangle(sym);
+                }
+                Some(_) => {}
+                None => frames.push(Frame {
+                    function: demangle(sym),
+                    system_name: sym.to_string(),
+                    ..Frame::default()
+                }),
+            }
+        }
+        frames
+    }
+
+    fn loader(&mut self, path: &Path) -> Option<&addr2line::Loader> {
+        if !self.files.contains_key(path) {
+            if self.order.len() >= MAX_OPEN_FILES {
+                let oldest = self.order.remove(0);
+                self.files.remove(&oldest);
+            }
+            self.files
+                .insert(path.to_path_buf(), addr2line::Loader::new(path).ok());
+            self.order.push(path.to_path_buf());
+        }
+        self.files.get(path)?.as_ref()
+    }
+}
+
+fn dwarf_frames(loader: &addr2line::Loader, svma: u64) -> Vec<Frame> {
+    let mut out = Vec::new();
+    let Ok(mut iter) = loader.find_frames(svma) else {
+        return out;
+    };
+    while let Ok(Some(f)) = iter.next() {
+        let system_name = f
+            .function
+            .as_ref()
+            .and_then(|n| n.raw_name().ok())
+            .map(|n| n.into_owned())
+            .unwrap_or_default();
+        let (file, line, column) = f.location.map_or((String::new(), 0, 0), |l| {
+            (
+                l.file.unwrap_or_default().to_string(),
+                l.line.unwrap_or(0),
+                l.column.unwrap_or(0),
+            )
+        });
+        out.push(Frame {
+            function: demangle(&system_name),
+            system_name,
+            file,
+            line,
+            column,
+        });
+    }
+    out
+}
