@@ -40,6 +40,9 @@ pub enum Error {
     /// Profiles that cannot be combined (different sample types or period types).
     #[error("incompatible profiles: {0}")]
     Incompatible(String),
+    /// A merge was asked for with no profiles at all.
+    #[error("no profiles to merge")]
+    NothingToMerge,
     /// A regular expression given to a filter does not compile.
     #[error("bad regexp for {option}: {source}")]
     Regex {

@@ -17,24 +17,32 @@
 //! # Ok::<(), sextant_profile::Error>(())
 //! ```
 
+mod combine;
 mod decode;
 mod encode;
 mod error;
 mod filter;
 mod measurement;
+mod merge;
 mod model;
+pub mod pipeline;
 mod prune;
 mod raw;
+mod sample_index;
+mod scale;
 mod tagfilter;
 mod validate;
 mod wire;
 
 use std::io::Write;
 
+pub use combine::{compatibilize_sample_types, scale_profiles};
 pub use error::{Error, Result};
 pub use filter::{Filters, NameMatches, apply_filters, compile_option, compile_regex};
+pub use merge::merge;
 pub use model::*;
 pub use raw::{go_duration, go_time};
+pub use sample_index::{LEGACY_ORDER, SampleSelection, legacy_sample_flag};
 pub use tagfilter::TagFilter;
 
 impl Profile {
