@@ -1,0 +1,38 @@
+//! The crate's error type.
+
+/// What went wrong before a benchmark could run: a bad flag, or a feature not available here.
+///
+/// Messages are lowercase and name the flag, as `go test` names it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A flag that this harness does not know.
+    #[error("flag provided but not defined: {0}")]
+    UnknownFlag(String),
+    /// A flag that takes a value was given none.
+    #[error("flag needs an argument: {0}")]
+    MissingValue(String),
+    /// A flag's value does not parse.
+    #[error("invalid value {value:?} for flag {flag}: {why}")]
+    BadValue {
+        /// The flag, such as `-benchtime`.
+        flag: String,
+        /// The value given.
+        value: String,
+        /// Why it was refused.
+        why: String,
+    },
+    /// A profiling flag whose collector is not part of Sextant yet.
+    #[error("{flag}: the {profiler} profiler ({module}) is not built yet")]
+    ProfilerNotBuilt {
+        /// The flag, such as `-cpuprofile`.
+        flag: String,
+        /// `CPU` or `heap`.
+        profiler: &'static str,
+        /// The Sextant module that will provide it.
+        module: &'static str,
+    },
+    /// Writing the report failed.
+    #[error("writing the results: {0}")]
+    Io(#[from] std::io::Error),
+}

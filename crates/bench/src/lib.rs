@@ -1,0 +1,166 @@
+//! `sextant-bench`: `go test -bench` for Rust.
+//!
+//! Go's benchmark harness is fast (about a second a benchmark) and simple (`b.N`), and its
+//! output feeds benchstat. This crate is that harness: the same API ([`B`]: `n()`, timers,
+//! `report_allocs`, `set_bytes`, `report_metric`, `run`, `run_parallel`), the same flags
+//! (`-bench`, `-benchtime`, `-count`, `-benchmem`, `-cpu`, `-run`, `-timeout`) with Go's
+//! semantics, and Go's benchmark data format on stdout, so `benchstat old.txt new.txt` works
+//! unchanged. It sits beside the rest of Sextant: `sextant benchstat` reads what it writes.
+//!
+//! # Use
+//!
+//! In `Cargo.toml`:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! sextant-bench = "0.1"
+//!
+//! [[bench]]
+//! name = "strings"
+//! harness = false
+//! ```
+//!
+//! In `benches/strings.rs`:
+//!
+//! ```no_run
+//! use sextant_bench::{B, black_box};
+//!
+//! fn bench_contains(b: &mut B) {
+//!     let haystack = "abcdefgh".repeat(512) + "needle";
+//!     b.set_bytes(haystack.len() as u64);
+//!     b.iter(|| haystack.contains(black_box("needle")));
+//! }
+//!
+//! fn bench_sort(b: &mut B) {
+//!     for n in [10, 1000] {
+//!         b.run(&format!("n={n}"), |b| {
+//!             let orig: Vec<u64> = (0..n).rev().collect();
+//!             let mut xs = orig.clone();
+//!             b.reset_timer();
+//!             for _ in 0..b.n() {
+//!                 xs.copy_from_slice(&orig);
+//!                 xs.sort_unstable();
+//!             }
+//!         });
+//!     }
+//! }
+//!
+//! sextant_bench::main!(bench_contains, bench_sort);
+//! ```
+//!
+//! Then `cargo bench` runs everything, and `cargo bench -- -bench=Sort/n=1000 -count=10
+//! -benchmem > new.txt` what you ask for. `bench_contains` is reported as
+//! `BenchmarkContains`, Go's name for it.
+//!
+//! # Flags
+//!
+//! `-bench=REGEX` (matched level by level on `/`), `-benchtime=1s|100x`, `-count=N`,
+//! `-benchmem`, `-cpu=1,2,4` (threads for `run_parallel`, and the `-P` suffix), `-run=REGEX`
+//! (accepted; a benchmark binary has no tests), `-timeout=10m`, `-v`, and beyond Go:
+//!
+//! - `-rounds=5`: each result is the median of this many rounds that share the benchtime
+//!   (`-rounds=1` is Go's single run); rounds that disagree by more than 10% are flagged on
+//!   stderr.
+//! - `-metrics=instructions,cycles,cache-misses,...`: Linux perf counters as extra units
+//!   (`instructions/op`); an event the machine cannot count is named on stderr and left out.
+//!
+//! `-cpuprofile` and `-memprofile` are parsed but refused for now (exit 2): the profilers
+//! they need, `sextant::cpu` and `sextant::heap`, are not built yet.
+//!
+//! # Measurement hygiene
+//!
+//! Before measuring, the harness warns on stderr about a debug build, a CPU frequency
+//! governor other than `performance`, and a machine busy with other programs. Allocation
+//! counts come from [`CountingAlloc`], which [`main!`] installs as the global allocator.
+
+mod alloc;
+mod bench;
+mod environment;
+mod error;
+mod flags;
+mod format;
+mod harness;
+mod launch;
+mod matcher;
+mod parallel;
+mod perf;
+
+pub use alloc::CountingAlloc;
+pub use bench::B;
+pub use error::Error;
+pub use flags::{BenchTime, Options};
+pub use format::BenchResult;
+pub use harness::{Captured, Clock, Harness, MonotonicClock};
+pub use parallel::PB;
+pub use perf::{Counter, Event};
+pub use std::hint::black_box;
+
+/// Go's name for a benchmark function: `bench_string_contains` becomes
+/// `BenchmarkStringContains` (a `bench_` or `benchmark_` prefix is dropped, each `_`-separated
+/// word capitalised); a path keeps only its last segment.
+pub fn go_name(function: &str) -> String {
+    let last = function.rsplit("::").next().unwrap_or(function).trim();
+    if last.starts_with("Benchmark") {
+        return last.to_string();
+    }
+    let base = last
+        .strip_prefix("benchmark_")
+        .or_else(|| last.strip_prefix("bench_"))
+        .unwrap_or(last);
+    let mut name = String::from("Benchmark");
+    for word in base.split('_').filter(|w| !w.is_empty()) {
+        let mut chars = word.chars();
+        if let Some(c) = chars.next() {
+            name.extend(c.to_uppercase());
+            name.push_str(chars.as_str());
+        }
+    }
+    name
+}
+
+/// The `main` of a benchmark target with `harness = false`: registers the functions, installs
+/// [`CountingAlloc`] as the global allocator, and runs [`Harness::main`].
+///
+/// `sextant_bench::main!(bench_a, bench_b);` names them `BenchmarkA`, `BenchmarkB`
+/// ([`go_name`]). A program with its own `#[global_allocator]` writes
+/// `sextant_bench::main!(custom_allocator; bench_a, bench_b);` and wraps its allocator in
+/// [`CountingAlloc::new`] itself, or goes without B/op.
+#[macro_export]
+macro_rules! main {
+    (custom_allocator; $($f:path),+ $(,)?) => {
+        fn main() {
+            let harness = $crate::Harness::new(concat!(
+                env!("CARGO_PKG_NAME"),
+                "/",
+                env!("CARGO_CRATE_NAME")
+            ))
+            .debug_build(cfg!(debug_assertions))
+            .environment_checks(true);
+            $(let harness = harness.bench(&$crate::go_name(stringify!($f)), $f);)+
+            harness.main()
+        }
+    };
+    ($($f:path),+ $(,)?) => {
+        #[global_allocator]
+        static SEXTANT_BENCH_ALLOC: $crate::CountingAlloc = $crate::CountingAlloc::system();
+        $crate::main!(custom_allocator; $($f),+);
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn function_names_become_go_benchmark_names() {
+        assert_eq!(
+            super::go_name("bench_string_contains"),
+            "BenchmarkStringContains"
+        );
+        assert_eq!(super::go_name("benchmark_sort"), "BenchmarkSort");
+        assert_eq!(
+            super::go_name("strings :: bench_rune_count"),
+            "BenchmarkRuneCount"
+        );
+        assert_eq!(super::go_name("contains"), "BenchmarkContains");
+        assert_eq!(super::go_name("BenchmarkX"), "BenchmarkX");
+    }
+}

@@ -1,0 +1,162 @@
+//! The report: Go's benchmark format, custom metrics, -cpu and run_parallel, failures, flags.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sextant_bench::{Harness, black_box};
+
+use crate::{metric, results, serial};
+
+#[test]
+fn output_is_gos_benchmark_format() {
+    let _g = serial();
+    let run = Harness::new("sextant-bench/demo")
+        .bench("BenchmarkBytes", |b| {
+            b.set_bytes(1000);
+            b.report_metric(8.0, "words/op");
+            b.report_metric(2.5, "a-first/op");
+            b.iter(|| black_box(1));
+        })
+        .run_captured(&["-bench=.", "-benchtime=1000x", "-cpu=1"]);
+    assert_eq!(run.code, 0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines[0], format!("goos: {}", std::env::consts::OS));
+    assert!(lines[1].starts_with("goarch: "), "{}", lines[1]);
+    assert_eq!(lines[2], "pkg: sextant-bench/demo");
+    let result = lines
+        .iter()
+        .find(|l| l.starts_with("BenchmarkBytes"))
+        .unwrap();
+    // Name padded and tab-separated, %8d iterations, then the metrics in Go's order: ns/op,
+    // MB/s, then the rest sorted by unit.
+    let fields: Vec<&str> = result.split('\t').map(str::trim).collect();
+    assert_eq!(fields[0], "BenchmarkBytes");
+    assert_eq!(fields[1], "1000");
+    assert!(
+        fields[2].ends_with(" ns/op") && fields[3].ends_with(" MB/s"),
+        "{result}"
+    );
+    assert_eq!(&fields[4..], ["2.500 a-first/op", "8.000 words/op"]);
+    assert_eq!(lines[lines.len() - 2], "PASS");
+    assert!(lines[lines.len() - 1].starts_with("ok  \tsextant-bench/demo\t"));
+}
+
+#[test]
+fn cpu_list_sets_run_parallel_threads_and_the_name_suffix() {
+    let _g = serial();
+    let threads_seen = Arc::new(AtomicU64::new(0));
+    let iterations = Arc::new(AtomicU64::new(0));
+    let (t, it) = (threads_seen.clone(), iterations.clone());
+    let run = Harness::new("par")
+        .bench("BenchmarkPar", move |b| {
+            let started = AtomicU64::new(0);
+            it.store(0, Ordering::Relaxed);
+            b.run_parallel(|pb| {
+                started.fetch_add(1, Ordering::Relaxed);
+                while pb.next() {
+                    it.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+            t.store(started.load(Ordering::Relaxed), Ordering::Relaxed);
+            assert_eq!(it.load(Ordering::Relaxed), b.n());
+        })
+        .run_captured(&["-bench=.", "-benchtime=5000x", "-cpu=1,2,4"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let names: Vec<String> = results(&run.stdout).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["BenchmarkPar", "BenchmarkPar-2", "BenchmarkPar-4"]);
+    assert_eq!(threads_seen.load(Ordering::Relaxed), 4);
+    assert_eq!(iterations.load(Ordering::Relaxed), 5000);
+}
+
+#[test]
+fn count_repeats_each_benchmark() {
+    let _g = serial();
+    let run = Harness::new("count")
+        .bench("BenchmarkA", |b| b.iter(|| 1))
+        .bench("BenchmarkB", |b| b.iter(|| 2))
+        .run_captured(&["-bench=.", "-benchtime=10x", "-count=3", "-cpu=1"]);
+    let names: Vec<String> = results(&run.stdout).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        ["BenchmarkA"; 3]
+            .into_iter()
+            .chain(["BenchmarkB"; 3])
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_panicking_benchmark_fails_the_run_and_the_others_still_report() {
+    let _g = serial();
+    let run = Harness::new("fail")
+        .bench("BenchmarkBoom", |b| {
+            if b.n() > 1 {
+                panic!("boom");
+            }
+        })
+        .bench("BenchmarkFine", |b| b.iter(|| 1))
+        .run_captured(&["-bench=.", "-benchtime=10x", "-cpu=1"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("--- FAIL: BenchmarkBoom\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(metric(&run.stdout, "BenchmarkFine", "ns/op").is_some());
+    assert!(run.stdout.contains("FAIL\nFAIL\tfail\t"), "{}", run.stdout);
+}
+
+#[test]
+fn a_body_that_quits_run_parallel_early_fails() {
+    let _g = serial();
+    let run = Harness::new("fail")
+        .bench("BenchmarkQuitter", |b| {
+            b.run_parallel(|pb| {
+                pb.next();
+            })
+        })
+        .run_captured(&["-bench=.", "-benchtime=100x", "-cpu=1"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("--- FAIL: BenchmarkQuitter"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn profiling_flags_exit_2_saying_the_profiler_is_not_built() {
+    let _g = serial();
+    for (flag, module) in [
+        ("-cpuprofile=cpu.pb.gz", "sextant::cpu"),
+        ("-memprofile=mem.pb.gz", "sextant::heap"),
+    ] {
+        let run = Harness::new("p")
+            .bench("BenchmarkA", |b| b.iter(|| 1))
+            .run_captured(&["-bench=.", flag]);
+        assert_eq!(run.code, 2);
+        assert!(run.stdout.is_empty());
+        assert!(run.stderr.starts_with("error: -"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("({module}) is not built yet")),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("\nhint: "), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn debug_builds_are_warned_about() {
+    let _g = serial();
+    let run = Harness::new("p")
+        .debug_build(true)
+        .bench("BenchmarkA", |b| b.iter(|| 1))
+        .run_captured(&["-bench=.", "-benchtime=1x"]);
+    assert!(
+        run.stderr.contains("built without optimizations"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("warning"));
+}
