@@ -4,4 +4,6 @@
 mod fixtures;
 mod golden;
 mod interop;
+mod malformed;
+mod props;
 mod roundtrip;
