@@ -1,0 +1,645 @@
+//! Projections of results onto keys, as golang.org/x/perf's `benchproc`: which table,
+//! row and column each result belongs to.
+//!
+//! A projection has fields (`.name`, `/n`, `goos`, or the group `.config` that expands
+//! to every file configuration key); projecting a result gives a [`KeyId`], equal for
+//! equal field values. Keys sort field by field, each field by its order: first
+//! appearance (the default), `alpha`, `num`, or a fixed list.
+
+use std::collections::{HashMap, HashSet};
+
+use regex::Regex;
+
+use crate::benchfmt::BenchResult;
+use crate::query::{FieldSpec, QueryError, parse_projection};
+
+/// Identifies a distinct key of one projection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyId(pub usize);
+
+/// How a projection reads one field's value from a result.
+#[derive(Debug, Clone)]
+pub(crate) enum Extractor {
+    /// `.name`: the base name.
+    Name,
+    /// `.fullname` as written.
+    Full,
+    /// `/key`: the value of sub-benchmark part `key=value` (`/gomaxprocs`: the `-P`).
+    NamePart { prefix: String, gomaxprocs: bool },
+    /// A configuration key.
+    Config(String),
+}
+
+impl Extractor {
+    pub(crate) fn new(key: &str) -> Result<Extractor, String> {
+        if key.is_empty() {
+            return Err("key must not be empty".to_string());
+        }
+        Ok(match key {
+            ".name" => Extractor::Name,
+            ".fullname" => Extractor::Full,
+            k if k.starts_with('/') => Extractor::NamePart {
+                prefix: format!("{k}="),
+                gomaxprocs: k == "/gomaxprocs",
+            },
+            k => Extractor::Config(k.to_string()),
+        })
+    }
+
+    pub(crate) fn extract(&self, r: &BenchResult) -> String {
+        match self {
+            Extractor::Name => r.base_name().to_string(),
+            Extractor::Full => r.name.clone(),
+            Extractor::NamePart { prefix, gomaxprocs } => {
+                let (_, parts) = r.name_parts();
+                if *gomaxprocs {
+                    if let Some(last) = parts.last() {
+                        if let Some(p) = last.strip_prefix('-') {
+                            return p.to_string();
+                        }
+                    }
+                }
+                for part in parts {
+                    if let Some(v) = part.strip_prefix(prefix.as_str()) {
+                        return v.to_string();
+                    }
+                }
+                String::new()
+            }
+            Extractor::Config(k) => r.get_config(k).unwrap_or("").to_string(),
+        }
+    }
+}
+
+/// `.fullname` with the sub-benchmark keys projected elsewhere removed (`*` for a
+/// projected `.name`), as benchproc's `extractFullExcluded`.
+fn full_excluded(r: &BenchResult, exclude: &[String]) -> String {
+    let exc_name = exclude.iter().any(|k| k == ".name");
+    let delete: Vec<String> = exclude
+        .iter()
+        .filter(|k| k.starts_with('/'))
+        .map(|k| format!("{k}="))
+        .collect();
+    let exc_gomaxprocs = exclude.iter().any(|k| k == "/gomaxprocs");
+    let name = &r.name;
+    let found = exc_name
+        || delete.iter().any(|k| name.contains(k.as_str()))
+        || (exc_gomaxprocs && name.contains('-'));
+    if !found {
+        return name.clone();
+    }
+    let (base, parts) = r.name_parts();
+    let mut out = if exc_name {
+        "*".to_string()
+    } else {
+        base.to_string()
+    };
+    'parts: for part in parts {
+        for k in &delete {
+            if part.starts_with(k.as_str()) {
+                continue 'parts;
+            }
+        }
+        if exc_gomaxprocs && part.starts_with('-') {
+            continue;
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+#[derive(Debug, Clone)]
+enum Order {
+    /// First appearance; `live` is false for `.config`'s sub-fields, whose order
+    /// benchproc never records, so they compare equal and fall back to string order.
+    First {
+        seen: HashMap<String, usize>,
+        live: bool,
+    },
+    Alpha,
+    Num,
+    Fixed(HashMap<String, usize>),
+}
+
+/// One field of a projection.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The field's key (`goos`, `.fullname`, `.unit`).
+    pub name: String,
+    order: Order,
+}
+
+#[derive(Debug, Clone)]
+enum Node {
+    Field(usize),
+    Group(Vec<usize>),
+}
+
+#[derive(Debug, Clone)]
+enum Projector {
+    Config {
+        node: usize,
+        order: String,
+        seen: HashMap<String, usize>,
+    },
+    Fullname(usize),
+    Key(usize, Extractor),
+}
+
+/// A projection of results onto keys.
+#[derive(Debug, Clone)]
+pub struct Projection {
+    fields: Vec<Field>,
+    nodes: Vec<Node>,
+    projectors: Vec<Projector>,
+    unit_field: Option<usize>,
+    keys: Vec<Vec<String>>,
+    index: HashMap<Vec<String>, KeyId>,
+    config_excluded: HashSet<String>,
+    fullname_excluded: Vec<String>,
+}
+
+/// Builds projections that share exclusions: a key projected by one (`-col /n`) is
+/// removed from the `.config` or `.fullname` of the others.
+#[derive(Debug, Default)]
+pub struct ProjectionParser {
+    config_keys: HashSet<String>,
+    fullname_keys: Vec<String>,
+    have_config: bool,
+    have_fullname: bool,
+}
+
+/// A filter that a fixed sort order (`key@(a b)`) adds: only listed values pass.
+#[derive(Debug, Clone)]
+pub struct FixedFilter {
+    pub(crate) ext: Extractor,
+    pub(crate) values: HashSet<String>,
+}
+
+impl ProjectionParser {
+    /// Parses a projection; fixed orders add their filters to `fixed`.
+    ///
+    /// # Errors
+    ///
+    /// A syntax error, an unknown order, or a misused key.
+    pub fn parse(
+        &mut self,
+        q: &str,
+        fixed: &mut Vec<FixedFilter>,
+    ) -> Result<Projection, QueryError> {
+        let mut proj = Projection::new();
+        for spec in parse_projection(q)? {
+            self.add(&mut proj, q, &spec, fixed)?;
+        }
+        Ok(proj)
+    }
+
+    /// Parses a projection and adds the `.unit` field, for tables.
+    ///
+    /// # Errors
+    ///
+    /// As [`parse`](Self::parse).
+    pub fn parse_with_unit(
+        &mut self,
+        q: &str,
+        fixed: &mut Vec<FixedFilter>,
+    ) -> Result<Projection, QueryError> {
+        let mut proj = self.parse(q, fixed)?;
+        let f = proj.add_field(
+            None,
+            ".unit",
+            Order::First {
+                seen: HashMap::new(),
+                live: true,
+            },
+        );
+        proj.unit_field = Some(f);
+        Ok(proj)
+    }
+
+    /// The projection of what no other projection took: `.config` and `.fullname`,
+    /// unless projected. Cells whose results differ in it get a warning.
+    pub fn residue(&mut self) -> Projection {
+        let mut proj = Projection::new();
+        let mut unused = Vec::new();
+        let first = |key: &str| FieldSpec {
+            key: key.to_string(),
+            order: "first".to_string(),
+            fixed: Vec::new(),
+            key_off: 0,
+            order_off: 0,
+        };
+        if !self.have_config {
+            let _ = self.add(&mut proj, "", &first(".config"), &mut unused);
+        }
+        if !self.have_fullname {
+            let _ = self.add(&mut proj, "", &first(".fullname"), &mut unused);
+        }
+        proj
+    }
+
+    /// Gives each projection the exclusions found in all of them; call after parsing.
+    pub fn finish(&self, proj: &mut Projection) {
+        proj.config_excluded = self.config_keys.clone();
+        proj.fullname_excluded = self.fullname_keys.clone();
+    }
+
+    fn add(
+        &mut self,
+        proj: &mut Projection,
+        q: &str,
+        spec: &FieldSpec,
+        fixed: &mut Vec<FixedFilter>,
+    ) -> Result<(), QueryError> {
+        let err = |off: usize, msg: String| QueryError {
+            query: q.to_string(),
+            off,
+            msg,
+        };
+        let order = match spec.order.as_str() {
+            "fixed" => Order::Fixed(
+                spec.fixed
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (v.clone(), i))
+                    .collect(),
+            ),
+            "first" => Order::First {
+                seen: HashMap::new(),
+                live: true,
+            },
+            "alpha" => Order::Alpha,
+            "num" => Order::Num,
+            other => {
+                return Err(err(
+                    spec.order_off,
+                    format!("unknown order {}", crate::query::go_quote(other)),
+                ));
+            }
+        };
+        let fixed_values = || spec.fixed.iter().cloned().collect::<HashSet<String>>();
+        match spec.key.as_str() {
+            ".config" => {
+                if spec.order == "fixed" {
+                    return Err(err(
+                        spec.order_off,
+                        "fixed order not allowed for .config".to_string(),
+                    ));
+                }
+                self.have_config = true;
+                proj.nodes.push(Node::Group(Vec::new()));
+                let node = proj.nodes.len() - 1;
+                proj.projectors.push(Projector::Config {
+                    node,
+                    order: spec.order.clone(),
+                    seen: HashMap::new(),
+                });
+            }
+            ".fullname" => {
+                self.have_fullname = true;
+                let f = proj.add_field(None, ".fullname", order);
+                if spec.order == "fixed" {
+                    fixed.push(FixedFilter {
+                        ext: Extractor::Full,
+                        values: fixed_values(),
+                    });
+                }
+                proj.projectors.push(Projector::Fullname(f));
+            }
+            ".unit" => {
+                return Err(err(
+                    spec.key_off,
+                    ".unit is only allowed in filters".to_string(),
+                ));
+            }
+            key => {
+                if key == ".name" || key.starts_with('/') {
+                    self.fullname_keys.push(key.to_string());
+                } else {
+                    self.config_keys.insert(key.to_string());
+                }
+                let ext = Extractor::new(key).map_err(|m| err(spec.key_off, m))?;
+                let f = proj.add_field(None, key, order);
+                if spec.order == "fixed" {
+                    fixed.push(FixedFilter {
+                        ext: ext.clone(),
+                        values: fixed_values(),
+                    });
+                }
+                proj.projectors.push(Projector::Key(f, ext));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Compares strings as numbers where both parse (`10`, `2k`, `1Mi`), as benchproc's
+/// `num` order; numbers sort before non-numbers.
+fn cmp_num(a: &str, b: &str) -> i32 {
+    match (parse_num(a), parse_num(b)) {
+        (Some(x), Some(y)) => {
+            if x < y || (!x.is_nan() && y.is_nan()) {
+                -1
+            } else if x > y || (x.is_nan() && !y.is_nan()) {
+                1
+            } else {
+                0
+            }
+        }
+        (None, None) => 0,
+        (Some(_), None) => -1,
+        (None, Some(_)) => 1,
+    }
+}
+
+fn parse_num(x: &str) -> Option<f64> {
+    if let Ok(v) = x.parse::<f64>() {
+        return Some(v);
+    }
+    let re = Regex::new(r"([0-9.]+)([kKMGTPEZY]i?)?[bB]?").expect("valid regexp");
+    let caps = re.captures(x)?;
+    let v: f64 = caps.get(1)?.as_str().parse().ok()?;
+    let pre = caps.get(2).map_or("", |m| m.as_str());
+    let mut exp = 0;
+    if let Some(c) = pre.chars().next() {
+        let c = if c == 'k' { 'K' } else { c };
+        exp = 1 + "KMGTPEZY".find(c).map_or(-1, |i| i as i32);
+    }
+    let base: f64 = if pre.ends_with('i') { 1024.0 } else { 1000.0 };
+    Some(v * base.powi(exp))
+}
+
+impl Projection {
+    fn new() -> Projection {
+        Projection {
+            fields: Vec::new(),
+            nodes: Vec::new(),
+            projectors: Vec::new(),
+            unit_field: None,
+            keys: Vec::new(),
+            index: HashMap::new(),
+            config_excluded: HashSet::new(),
+            fullname_excluded: Vec::new(),
+        }
+    }
+
+    fn add_field(&mut self, group: Option<usize>, name: &str, order: Order) -> usize {
+        self.fields.push(Field {
+            name: name.to_string(),
+            order,
+        });
+        let idx = self.fields.len() - 1;
+        match group {
+            None => self.nodes.push(Node::Field(idx)),
+            Some(g) => {
+                if let Node::Group(v) = &mut self.nodes[g] {
+                    v.push(idx);
+                }
+            }
+        }
+        idx
+    }
+
+    /// The fields in display order, `.config`'s expanded in place.
+    pub fn flattened(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        for n in &self.nodes {
+            match n {
+                Node::Field(i) => out.push(*i),
+                Node::Group(v) => out.extend(v),
+            }
+        }
+        out
+    }
+
+    /// The field with index `idx`.
+    pub fn field(&self, idx: usize) -> &Field {
+        &self.fields[idx]
+    }
+
+    /// The index of the `.unit` field, for projections made with a unit.
+    pub fn unit_field(&self) -> Option<usize> {
+        self.unit_field
+    }
+
+    fn populate(&mut self, r: &BenchResult) -> Vec<String> {
+        let mut row = vec![String::new(); self.fields.len()];
+        let mut projectors = std::mem::take(&mut self.projectors);
+        for p in &mut projectors {
+            match p {
+                Projector::Config { node, order, seen } => {
+                    for cfg in r.config.iter().filter(|c| c.file) {
+                        let f = match seen.get(&cfg.key) {
+                            Some(&f) => f,
+                            None => {
+                                if self.config_excluded.contains(&cfg.key) {
+                                    continue;
+                                }
+                                let o = match order.as_str() {
+                                    "alpha" => Order::Alpha,
+                                    "num" => Order::Num,
+                                    _ => Order::First {
+                                        seen: HashMap::new(),
+                                        live: false,
+                                    },
+                                };
+                                let f = self.add_field(Some(*node), &cfg.key, o);
+                                seen.insert(cfg.key.clone(), f);
+                                row.push(String::new());
+                                f
+                            }
+                        };
+                        row[f] = cfg.value.clone();
+                    }
+                }
+                Projector::Fullname(f) => {
+                    row[*f] = if self.fullname_excluded.is_empty() {
+                        r.name.clone()
+                    } else {
+                        full_excluded(r, &self.fullname_excluded)
+                    };
+                }
+                Projector::Key(f, ext) => row[*f] = ext.extract(r),
+            }
+        }
+        self.projectors = projectors;
+        row
+    }
+
+    fn intern(&mut self, mut row: Vec<String>) -> KeyId {
+        while row.last().is_some_and(|v| v.is_empty()) {
+            row.pop();
+        }
+        if let Some(&k) = self.index.get(&row) {
+            return k;
+        }
+        for node in &self.nodes {
+            if let Node::Field(i) = node {
+                if let Order::First { seen, live: true } = &mut self.fields[*i].order {
+                    let val = row.get(*i).cloned().unwrap_or_default();
+                    let n = seen.len();
+                    seen.entry(val).or_insert(n);
+                }
+            }
+        }
+        let id = KeyId(self.keys.len());
+        self.keys.push(row.clone());
+        self.index.insert(row, id);
+        id
+    }
+
+    /// The key of a result.
+    pub fn project(&mut self, r: &BenchResult) -> KeyId {
+        let row = self.populate(r);
+        self.intern(row)
+    }
+
+    /// One key per value of the result, differing in `.unit`.
+    pub fn project_values(&mut self, r: &BenchResult) -> Vec<KeyId> {
+        let row = self.populate(r);
+        match self.unit_field {
+            None => {
+                let k = self.intern(row);
+                vec![k; r.values.len()]
+            }
+            Some(u) => r
+                .values
+                .iter()
+                .map(|v| {
+                    let mut row = row.clone();
+                    row[u] = v.unit.clone();
+                    self.intern(row)
+                })
+                .collect(),
+        }
+    }
+
+    /// The value of field `f` in key `k` (empty if unset).
+    pub fn get(&self, k: KeyId, f: usize) -> &str {
+        self.keys[k.0].get(f).map_or("", |s| s.as_str())
+    }
+
+    /// The key's non-empty values in field order, separated by spaces.
+    pub fn string_values(&self, k: KeyId) -> String {
+        let vals: Vec<&str> = self
+            .flattened()
+            .into_iter()
+            .map(|f| self.get(k, f))
+            .filter(|v| !v.is_empty())
+            .collect();
+        vals.join(" ")
+    }
+
+    fn cmp_field(&self, f: usize, a: &str, b: &str) -> i64 {
+        match &self.fields[f].order {
+            Order::First { seen, .. } => {
+                seen.get(a).copied().unwrap_or(0) as i64 - seen.get(b).copied().unwrap_or(0) as i64
+            }
+            Order::Fixed(m) => {
+                m.get(a).copied().unwrap_or(0) as i64 - m.get(b).copied().unwrap_or(0) as i64
+            }
+            Order::Alpha => match a.cmp(b) {
+                std::cmp::Ordering::Less => -1,
+                std::cmp::Ordering::Equal => 0,
+                std::cmp::Ordering::Greater => 1,
+            },
+            Order::Num => cmp_num(a, b) as i64,
+        }
+    }
+
+    /// Whether key `a` sorts before key `b`: field by field in display order, each by
+    /// its order, string order breaking ties.
+    pub fn less(&self, a: KeyId, b: KeyId) -> bool {
+        for f in self.flattened() {
+            let (x, y) = (self.get(a, f), self.get(b, f));
+            if x != y {
+                let c = self.cmp_field(f, x, y);
+                if c != 0 {
+                    return c < 0;
+                }
+                return x < y;
+            }
+        }
+        false
+    }
+
+    /// Sorts keys by [`less`](Self::less).
+    pub fn sort_keys(&self, keys: &mut [KeyId]) {
+        keys.sort_by(|&a, &b| {
+            if self.less(a, b) {
+                std::cmp::Ordering::Less
+            } else if self.less(b, a) {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        });
+    }
+
+    /// The fields whose values differ among `keys`, for "benchmarks vary in" warnings.
+    pub fn non_singular_fields(&self, keys: &[KeyId]) -> Vec<usize> {
+        if keys.len() <= 1 {
+            return Vec::new();
+        }
+        self.flattened()
+            .into_iter()
+            .filter(|&f| {
+                keys[1..]
+                    .iter()
+                    .any(|&k| self.get(k, f) != self.get(keys[0], f))
+            })
+            .collect()
+    }
+}
+
+/// One node of a column header: a value spanning columns `start..start+len`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderNode {
+    /// The value shown.
+    pub value: String,
+    /// The first column it spans.
+    pub start: usize,
+    /// How many columns it spans.
+    pub len: usize,
+    /// The nodes of the next level below it.
+    pub children: Vec<HeaderNode>,
+}
+
+/// The header tree of sorted column keys: one level per field, runs of equal values
+/// merged, as benchproc's `NewKeyHeader`.
+pub fn key_header(proj: &Projection, keys: &[KeyId]) -> Vec<HeaderNode> {
+    let fields = proj.flattened();
+    fn walk(
+        proj: &Projection,
+        keys: &[KeyId],
+        fields: &[usize],
+        level: usize,
+        start: usize,
+        len: usize,
+    ) -> Vec<HeaderNode> {
+        if level == fields.len() {
+            return Vec::new();
+        }
+        let mut out: Vec<HeaderNode> = Vec::new();
+        for (j, &k) in keys[start..start + len].iter().enumerate() {
+            let val = proj.get(k, fields[level]);
+            match out.last_mut() {
+                Some(n) if n.value == val => n.len += 1,
+                _ => out.push(HeaderNode {
+                    value: val.to_string(),
+                    start: start + j,
+                    len: 1,
+                    children: Vec::new(),
+                }),
+            }
+        }
+        for n in &mut out {
+            n.children = walk(proj, keys, fields, level + 1, n.start, n.len);
+        }
+        out
+    }
+    if keys.is_empty() {
+        return Vec::new();
+    }
+    walk(proj, keys, &fields, 0, 0, keys.len())
+}
