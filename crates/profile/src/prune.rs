@@ -140,3 +140,99 @@ fn function_verdicts(functions: &[Function], pred: impl Fn(&str) -> bool) -> IdM
 fn line_hit(verdicts: &IdMap<bool>, line: &Line) -> bool {
     line.function_id.is_some_and(|f| verdicts.get(f.0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::tests::{profile, stacks};
+
+    #[test]
+    fn simplify_func_cuts_argument_lists_but_not_reserved_names() {
+        assert_eq!(simplify_func("main.f"), "main.f");
+        assert_eq!(simplify_func(".main.f"), "main.f");
+        assert_eq!(simplify_func("f(int, char)"), "f");
+        // The "(" of a reserved name is no argument list; the next "(" is.
+        assert_eq!(
+            simplify_func("(anonymous namespace)::g(int)"),
+            "(anonymous namespace)::g"
+        );
+        assert_eq!(simplify_func("Foo::operator()(int)"), "Foo::operator()");
+        // Go's method receivers are cut too: pprof's heuristic is C++'s.
+        assert_eq!(simplify_func("main.(*T).M"), "main.");
+    }
+
+    #[test]
+    fn prune_drops_the_rootmost_match_and_its_callees() {
+        // pprof's doc example [A, B, C, B, D], leaf first: D is the root.
+        let mut p = profile(&[&["A"], &["B"], &["C"], &["D"]], &[(&[1, 2, 3, 2, 4], 1)]);
+        p.prune(&Regex::new("^B$").unwrap(), None);
+        // Scanning from the root D, the first B (index 3) goes with everything leafward.
+        assert_eq!(stacks(&p), [["D"]]);
+    }
+
+    #[test]
+    fn prune_never_cuts_before_the_first_unmatched_root_frame() {
+        // The root itself matches: it is skipped (no user frame yet), then C is the first
+        // user frame, and the B below it is where the cut happens.
+        let mut p = profile(&[&["A"], &["B"], &["C"]], &[(&[1, 2, 3, 2], 1)]);
+        p.prune(&Regex::new("^B$").unwrap(), None);
+        assert_eq!(stacks(&p), [["C", "B"]]);
+    }
+
+    #[test]
+    fn prune_keep_frames_protect_matching_frames() {
+        let mut p = profile(&[&["A"], &["B"], &["C"]], &[(&[1, 2, 3], 1)]);
+        p.prune(
+            &Regex::new("^[AB]$").unwrap(),
+            Some(&Regex::new("^B$").unwrap()),
+        );
+        // B is kept by keep, so A is the first drop from the root: it alone goes.
+        assert_eq!(stacks(&p), [["B", "C"]]);
+    }
+
+    #[test]
+    fn prune_cuts_inside_an_inlined_location() {
+        // Location 2: c inlined into b inlined into a (a outermost). Dropping b removes b and
+        // c (inlined into b) but keeps a, and the location stays in the stack.
+        let mut p = profile(
+            &[&["main"], &["c", "b", "a"], &["leaf"]],
+            &[(&[3, 2, 1], 1)],
+        );
+        p.prune(&Regex::new("^b$").unwrap(), None);
+        assert_eq!(stacks(&p), [["a", "main"]]);
+    }
+
+    #[test]
+    fn remove_uninteresting_anchors_drop_frames_and_matches_simplified_names() {
+        let mut p = profile(
+            &[&["main"], &["malloc(int)"], &["xmalloc"]],
+            &[(&[3, 2, 1], 1)],
+        );
+        p.drop_frames = "malloc".into();
+        p.remove_uninteresting().unwrap();
+        // "^(malloc)$" matches "malloc(int)" simplified, not "xmalloc".
+        assert_eq!(stacks(&p), [["main"]]);
+        let mut p = profile(&[&["main"], &["f"]], &[(&[2, 1], 1)]);
+        p.drop_frames = "(".into();
+        assert!(p.remove_uninteresting().is_err());
+    }
+
+    #[test]
+    fn prune_from_keeps_the_leafmost_match_and_drops_its_callees() {
+        // pprof's doc: [A, B, C, B, D] leaf first; PruneFrom(B) gives [B, C, B, D].
+        let p0 = profile(&[&["A"], &["B"], &["C"], &["D"]], &[(&[1, 2, 3, 2, 4], 1)]);
+        let mut p = p0.clone();
+        p.prune_from(&Regex::new("B").unwrap());
+        assert_eq!(stacks(&p), [["B", "C", "B", "D"]]);
+        let mut p = p0.clone();
+        p.prune_from(&Regex::new("A").unwrap());
+        assert_eq!(stacks(&p), [["A", "B", "C", "B", "D"]]);
+    }
+
+    #[test]
+    fn prune_from_drops_lines_inlined_into_the_match() {
+        let mut p = profile(&[&["main"], &["c", "b", "a"]], &[(&[2, 1], 1)]);
+        p.prune_from(&Regex::new("^b$").unwrap());
+        assert_eq!(stacks(&p), [["b", "a", "main"]]);
+    }
+}

@@ -345,3 +345,149 @@ impl Profile {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::tests::profile;
+
+    fn compile(v: &str) -> (TagFilter, Vec<String>) {
+        let mut notes = Vec::new();
+        let f = TagFilter::compile_option("tagfocus", &Some(v.into()), &mut notes);
+        (f.unwrap().unwrap(), notes)
+    }
+
+    /// Values of the samples kept by `tagfocus=v`, each sample's value being its index.
+    fn kept(labels: &[Vec<Label>], v: &str) -> Vec<i64> {
+        let samples: Vec<(&[u64], i64)> = (0..labels.len() as i64).map(|i| (&[1][..], i)).collect();
+        let mut p = profile(&[&["main"]], &samples);
+        for (s, l) in p.sample.iter_mut().zip(labels) {
+            s.label = l.clone();
+        }
+        let (f, _) = compile(v);
+        let units = p.num_label_units().0;
+        p.filter_samples_by_tag(Some(&f), None, &units);
+        p.sample.iter().map(|s| s.value[0]).collect()
+    }
+
+    fn bytes(n: i64) -> Vec<Label> {
+        vec![Label::num("bytes", n, "")]
+    }
+
+    #[test]
+    fn ranges_are_recognised_and_noted() {
+        for v in ["1kb", "1kb:", ":512", "64b:2kb", "-5", "+5:", "bytes=32mb:"] {
+            let (f, notes) = compile(v);
+            assert!(f.is_numeric(), "{v}");
+            let value = v.split_once('=').map_or(v, |r| r.1);
+            assert_eq!(
+                notes,
+                [format!(
+                    "tagfocus:Interpreted '{value}' as range, not regexp"
+                )]
+            );
+        }
+        // Mixed families, stray text, and two colons are regexps.
+        for v in ["1kb:2ms", "1k2", "a1kb", "1:2:3", ":", "worker:2"] {
+            let (f, notes) = compile(v);
+            assert!(!f.is_numeric(), "{v}");
+            assert!(notes.is_empty());
+        }
+    }
+
+    #[test]
+    fn numeric_ranges_compare_in_the_keys_unit() {
+        // Go's heap label "bytes" has no unit, so its unit is its key: bytes.
+        let l = [bytes(512), bytes(1024), bytes(2048), bytes(64)];
+        assert_eq!(kept(&l, "bytes=1kb:"), [1, 2]);
+        assert_eq!(kept(&l, "64b:2kb"), [0, 1, 2, 3]);
+        assert_eq!(kept(&l, "1kb"), [1]);
+        assert_eq!(kept(&l, ":512b"), [0, 3]);
+        // A unit-less number only equals unit-less values; 512 bytes are "B", not "".
+        assert_eq!(kept(&l, "bytes=:512"), Vec::<i64>::new());
+        // Another key does not match.
+        assert_eq!(kept(&l, "size=1kb:"), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn numeric_labels_of_unknown_units_compare_as_bare_numbers() {
+        // Key "count" has unit "count", in no family: values compare unscaled to "5"'s 5,
+        // whose unit ("" for a bare number) equals the conversion's ("" for count).
+        let l = [
+            vec![Label::num("count", 5, "")],
+            vec![Label::num("count", 6, "")],
+        ];
+        assert_eq!(kept(&l, "5"), [0]);
+        assert_eq!(kept(&l, "count=6:"), [1]);
+    }
+
+    #[test]
+    fn explicit_units_and_request_keys_scale() {
+        let l = [
+            vec![Label::num("lat", 2_000_000, "nanoseconds")],
+            vec![Label::num("request", 1024, "")],
+        ];
+        assert_eq!(kept(&l, "2ms"), [0]);
+        // "request" defaults to bytes, so 1024 of them are 1kb.
+        assert_eq!(kept(&l, "request=1kb"), [1]);
+    }
+
+    #[test]
+    fn string_filters_follow_pprofs_key_rules() {
+        let s = |e: &str, w: &str| vec![Label::str("endpoint", e), Label::str("worker", w)];
+        let l = [s("/api/a", "1"), s("/api/b", "2"), s("/api/a", "2")];
+        assert_eq!(kept(&l, "endpoint=/api/a"), [0, 2]);
+        // With a key, either regexp may match.
+        assert_eq!(kept(&l, "endpoint=/api/a,/api/b"), [0, 1, 2]);
+        // Without a key, every regexp must match some key:value.
+        assert_eq!(kept(&l, "/api/a,worker:2"), [2]);
+        assert_eq!(kept(&l, "worker"), [0, 1, 2]);
+        // A bare number is a range: it never matches string labels.
+        assert_eq!(kept(&l, "worker=1"), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn focus_and_ignore_both_apply_and_report_matches() {
+        let s = |w: &str| vec![Label::str("worker", w)];
+        let mut p = profile(&[&["main"]], &[(&[1], 0), (&[1], 1), (&[1], 2)]);
+        for (smp, l) in p.sample.iter_mut().zip([s("1"), s("2"), s("12")]) {
+            smp.label = l;
+        }
+        let (focus, _) = compile("worker=1");
+        let mut notes = Vec::new();
+        let ignore = TagFilter::compile_option("tagignore", &Some("worker=2".into()), &mut notes);
+        let ignore = ignore.unwrap().unwrap();
+        let (fm, im) = p.filter_samples_by_tag(Some(&focus), Some(&ignore), &HashMap::new());
+        // Both are ranges, and there are no numeric labels: nothing matches, all is dropped.
+        assert_eq!((fm, im), (false, false));
+        assert!(p.sample.is_empty());
+    }
+
+    #[test]
+    fn overflowing_range_numbers_are_errors_not_crashes() {
+        let mut notes = Vec::new();
+        let v = Some("bytes=99999999999999999999kb:".to_string());
+        let err = TagFilter::compile_option("tagfocus", &v, &mut notes).unwrap_err();
+        assert!(err.to_string().contains("tagfocus"), "{err}");
+    }
+
+    #[test]
+    fn num_label_units_take_the_first_unit_and_report_others() {
+        let mut p = profile(&[&["main"]], &[(&[1], 0), (&[1], 1)]);
+        p.sample[0].label = vec![
+            Label::num("size", 3, "kilobytes"),
+            Label::num("request", 1, ""),
+            Label::num("n", 1, ""),
+        ];
+        p.sample[1].label = vec![Label::num("size", 3, "bytes"), Label::num("size", 3, "kb")];
+        let (units, ignored) = p.num_label_units();
+        assert_eq!(units["size"], "kilobytes");
+        assert_eq!(units["request"], "bytes");
+        assert_eq!(units["n"], "n");
+        assert_eq!(ignored["size"], ["bytes", "kb"]);
+        assert_eq!(
+            p.num_label_unit_warnings(),
+            ["For tag size used unit kilobytes, also encountered unit(s) bytes, kb"]
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! sextant-profile's integration tests, one binary with a module per area; each module says
 //! what it covers.
 
+mod filters;
 mod fixtures;
 mod golden;
 mod interop;
