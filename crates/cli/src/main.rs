@@ -2,6 +2,7 @@
 //!
 //! `sextant pprof` is go tool pprof's analyzer; `sextant benchstat` is benchstat.
 
+mod benchstat;
 mod pprof;
 
 use std::io::Write;
@@ -31,6 +32,7 @@ fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
         return EXIT_USAGE;
     };
     match command.as_str() {
+        "benchstat" => benchstat::run(&args[1..], stdout, stderr),
         "pprof" => pprof::run(&args[1..], stdout, stderr),
         "help" | "-h" | "-help" | "--help" => {
             let _ = write!(stdout, "{USAGE}");
