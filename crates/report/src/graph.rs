@@ -5,8 +5,6 @@
 //! after each trimming step, for precision) is one more pass over the samples, with no strings.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use sextant_profile::Sample;
 
@@ -40,39 +38,116 @@ pub(crate) struct Edge {
     pub(crate) src: u32,
     pub(crate) dst: u32,
     pub(crate) weight: i64,
-    pub(crate) weight_div: i64,
-    /// Passes over nodes that were dropped.
-    pub(crate) residual: bool,
     /// Every contribution was a call inlined into the caller.
     pub(crate) inline: bool,
     /// Trimmed away.
     pub(crate) removed: bool,
-    stamp: u32,
 }
 
-/// A small fast hasher for pairs of node ids (the standard SipHash costs more than the rest of
-/// the edge update).
-#[derive(Default)]
-pub(crate) struct PairHasher(u64);
+/// The edges met while walking samples: an open-addressing table keyed by (caller, callee) with
+/// each edge's running weights stored in its slot, so that an update is one cache line.
+///
+/// Samples visit an edge per frame (tens of millions on large profiles) while the distinct
+/// edges number in the thousands; a general-purpose map with the edge kept elsewhere cost two
+/// cache misses per frame and most of the report's time.
+struct EdgeTable {
+    slots: Vec<Slot>,
+    len: usize,
+    shift: u32,
+}
 
-impl Hasher for PairHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
+#[derive(Clone, Copy)]
+struct Slot {
+    key: u64,
+    weight: i64,
+    weight_div: i64,
+    stamp: u32,
+    residual: bool,
+    inline: bool,
+}
+
+const EMPTY: u64 = u64::MAX;
+
+impl EdgeTable {
+    fn new() -> EdgeTable {
+        // 1024 slots: small profiles never grow it.
+        EdgeTable {
+            slots: vec![Slot::empty(); 1024],
+            len: 0,
+            shift: 64 - 10,
         }
     }
-    fn write_u32(&mut self, v: u32) {
-        self.write_u64(u64::from(v));
+
+    /// The slot of edge `src -> dst`, created (with `residual` and `inline`) if new.
+    #[inline]
+    fn entry(&mut self, src: u32, dst: u32, residual: bool, inline: bool) -> &mut Slot {
+        if 2 * (self.len + 1) > self.slots.len() {
+            self.grow();
+        }
+        let key = (u64::from(src) << 32) | u64::from(dst);
+        let mask = self.slots.len() - 1;
+        // Fibonacci hashing: the top bits of key * 2^64/phi spread consecutive ids apart.
+        let mut i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
+        loop {
+            let k = self.slots[i].key;
+            if k == key {
+                return &mut self.slots[i];
+            }
+            if k == EMPTY {
+                self.len += 1;
+                self.slots[i] = Slot {
+                    key,
+                    residual,
+                    inline,
+                    ..Slot::empty()
+                };
+                return &mut self.slots[i];
+            }
+            i = (i + 1) & mask;
+        }
     }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+
+    fn grow(&mut self) {
+        let bigger = vec![Slot::empty(); self.slots.len() * 2];
+        let old = std::mem::replace(&mut self.slots, bigger);
+        self.shift -= 1;
+        self.len = 0;
+        for s in old.into_iter().filter(|s| s.key != EMPTY) {
+            let e = self.entry((s.key >> 32) as u32, s.key as u32, s.residual, s.inline);
+            *e = s;
+        }
+    }
+
+    fn into_edges(self) -> Vec<Edge> {
+        let mut edges: Vec<Edge> = self
+            .slots
+            .into_iter()
+            .filter(|s| s.key != EMPTY)
+            .map(|s| Edge {
+                src: (s.key >> 32) as u32,
+                dst: s.key as u32,
+                weight: s.weight,
+                inline: s.inline,
+                removed: false,
+            })
+            .collect();
+        edges.sort_unstable_by_key(|e| (e.src, e.dst));
+        edges
     }
 }
 
-type PairMap = HashMap<(u32, u32), u32, BuildHasherDefault<PairHasher>>;
+impl Slot {
+    fn empty() -> Slot {
+        Slot {
+            key: EMPTY,
+            weight: 0,
+            weight_div: 0,
+            stamp: 0,
+            residual: false,
+            inline: false,
+        }
+    }
+}
 
 /// A call graph: the selected nodes in report order, values for every node id, and edges.
 #[derive(Debug)]
@@ -107,7 +182,7 @@ impl Graph {
             cum_div: vec![0; n],
             edges: Vec::new(),
         };
-        let mut edge_ids = PairMap::default();
+        let mut edges = EdgeTable::new();
         let mut seen = vec![0u32; n];
         let mut stamp = 0u32;
         const NONE: u32 = u32::MAX;
@@ -134,21 +209,7 @@ impl Graph {
                     }
                     if parent != NONE && node != parent {
                         let inline = ni != loc_nodes.len() - 1;
-                        let next = g.edges.len() as u32;
-                        let e = *edge_ids.entry((parent, node)).or_insert(next);
-                        if e == next {
-                            g.edges.push(Edge {
-                                src: parent,
-                                dst: node,
-                                weight: 0,
-                                weight_div: 0,
-                                residual,
-                                inline,
-                                removed: false,
-                                stamp: 0,
-                            });
-                        }
-                        let e = &mut g.edges[e as usize];
+                        let e = edges.entry(parent, node, residual, inline);
                         if e.stamp != stamp {
                             e.stamp = stamp;
                             e.weight += w;
@@ -166,6 +227,7 @@ impl Graph {
                 g.flat_div[parent as usize] += dw;
             }
         }
+        g.edges = edges.into_edges();
         g.nodes = (0..n as u32)
             .filter(|&i| {
                 let (f, c) = (g.flat[i as usize], g.cum[i as usize]);

@@ -264,6 +264,7 @@ impl NodeTable {
     }
 
     /// The nodes of a location, innermost inlined frame first; empty for an unknown id.
+    #[inline]
     pub(crate) fn location(&self, id: LocationId) -> &[u32] {
         match self.loc_index.get(id) {
             Some(i) => {

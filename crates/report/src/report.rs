@@ -139,6 +139,12 @@ impl Report {
         Report { options, total }
     }
 
+    /// A report whose percentages are relative to `total`, computed elsewhere (as
+    /// `sextant_profile::pipeline::prepare` does, before or after the filters).
+    pub fn with_total(options: Options, total: i64) -> Report {
+        Report { options, total }
+    }
+
     /// The total every percentage is relative to.
     pub fn total(&self) -> i64 {
         self.total

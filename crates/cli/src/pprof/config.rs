@@ -1,6 +1,9 @@
 //! go tool pprof's configuration (`internal/driver/config.go`): defaults, what the flags set,
 //! the per-command overrides, and the checks `parseFlags` makes.
 
+use sextant_profile::pipeline::ReportOptions;
+use sextant_profile::{Filters, LEGACY_ORDER, legacy_sample_flag};
+
 use super::Failure;
 use super::flags::Parsed;
 
@@ -73,6 +76,7 @@ pub(crate) struct Config {
     pub(crate) base: Vec<String>,
     pub(crate) diff_base: bool,
     pub(crate) sources: Vec<String>,
+    pub(crate) add_comment: Option<String>,
     /// Messages go tool pprof prints on stderr while parsing (ignored legacy selectors).
     pub(crate) warnings: Vec<String>,
 }
@@ -113,6 +117,7 @@ impl Default for Config {
             base: Vec::new(),
             diff_base: false,
             sources: Vec::new(),
+            add_comment: None,
             warnings: Vec::new(),
         }
     }
@@ -131,6 +136,10 @@ impl Config {
             args.remove(0);
         }
         c.sources = args;
+        c.add_comment = f
+            .str("add_comment")
+            .filter(|s| !s.is_empty())
+            .map(String::from);
         let s = |name: &str, dst: &mut String| {
             if let Some(v) = f.str(name) {
                 *dst = v.to_string();
@@ -234,28 +243,26 @@ impl Config {
         }
     }
 
-    /// `-inuse_space` and friends: shortcuts for `-sample_index`, first one wins.
+    /// `-inuse_space` and friends: shortcuts for `-sample_index` (and `-mean`); the first in
+    /// Go's order wins, the others are ignored with Go's warning.
     fn legacy_sample_flags(&mut self, f: &Parsed) {
-        let legacy = [
-            ("total_delay", "delay"),
-            ("mean_delay", "delay"),
-            ("contentions", "contentions"),
-            ("inuse_space", "inuse_space"),
-            ("inuse_objects", "inuse_objects"),
-            ("alloc_space", "alloc_space"),
-            ("alloc_objects", "alloc_objects"),
-        ];
-        for (flag, index) in legacy {
-            if f.bool(flag) == Some(true) {
-                if self.sample_index.is_empty() {
-                    self.sample_index = index.to_string();
-                } else {
-                    self.warnings
-                        .push(format!("Multiple value selections, ignoring -{flag}"));
-                }
+        for flag in LEGACY_ORDER {
+            if f.bool(flag) != Some(true) {
+                continue;
+            }
+            let Some((index, _)) = legacy_sample_flag(flag) else {
+                continue;
+            };
+            if self.sample_index.is_empty() {
+                self.sample_index = index.to_string();
+            } else {
+                self.warnings
+                    .push(format!("Multiple value selections, ignoring -{flag}"));
             }
         }
-        if f.bool("mean_delay") == Some(true) {
+        if legacy_sample_flag("mean_delay").is_some_and(|(_, mean)| mean)
+            && f.bool("mean_delay") == Some(true)
+        {
             self.mean = true;
         }
     }
@@ -285,6 +292,29 @@ impl Config {
             self.node_count = 0;
             self.node_fraction = 0.0;
             self.edge_fraction = 0.0;
+        }
+    }
+
+    /// The options of pprof's report stage (value column, divisor, filters).
+    pub(crate) fn report_options(&self) -> ReportOptions {
+        let opt = |s: &String| (!s.is_empty()).then(|| s.clone());
+        ReportOptions {
+            sample_index: self.sample_index.clone(),
+            mean: self.mean,
+            divide_by: self.divide_by,
+            relative_percentages: self.relative_percentages,
+            filters: Filters {
+                focus: opt(&self.focus),
+                ignore: opt(&self.ignore),
+                hide: opt(&self.hide),
+                show: opt(&self.show),
+                show_from: opt(&self.show_from),
+                prune_from: opt(&self.prune_from),
+                tagfocus: opt(&self.tagfocus),
+                tagignore: opt(&self.tagignore),
+                tagshow: opt(&self.tagshow),
+                taghide: opt(&self.taghide),
+            },
         }
     }
 

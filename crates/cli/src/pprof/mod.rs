@@ -9,7 +9,7 @@ mod source;
 
 use std::io::{self, Write};
 
-use sextant_profile::Profile;
+use sextant_profile::pipeline::{self, Prepared};
 use sextant_report::{Format, Granularity, Options, Report, SampleValue};
 
 use config::Config;
@@ -99,18 +99,23 @@ fn run_report(
     }
     let p = source::fetch(&cfg)?;
     cfg.apply_command_overrides();
+    let prepared =
+        pipeline::prepare(p, &cfg.report_options()).map_err(|e| option_failure(e, &cfg))?;
+    for w in &prepared.warnings {
+        let _ = writeln!(stderr, "{w}");
+    }
     let mut out: Vec<u8> = Vec::new();
     if cfg.command == "raw" {
-        out = p.to_string().into_bytes();
+        out = prepared.profile.to_string().into_bytes();
     } else {
-        let options = report_options(&p, &cfg)?;
-        let mut rpt = Report::new(&p, options);
+        let options = report_options(&prepared, &cfg)?;
+        let mut rpt = Report::with_total(options, prepared.total);
         let target: &mut dyn Write = if cfg.output.is_empty() {
             stdout
         } else {
             &mut out
         };
-        match rpt.generate(&p, target) {
+        match rpt.generate(&prepared.profile, target) {
             Ok(()) => {}
             Err(sextant_report::Error::Io(e)) => return io_result(e),
             Err(e) => return Err(Failure::failed(e.to_string())),
@@ -125,6 +130,25 @@ fn run_report(
     let _ = writeln!(stderr, "Generating report in {}", cfg.output);
     std::fs::write(&cfg.output, &out)
         .map_err(|e| Failure::failed(format!("cannot write {}: {e}", cfg.output)))
+}
+
+/// A failure of the report stage: bad option values are usage errors.
+fn option_failure(e: sextant_profile::Error, cfg: &Config) -> Failure {
+    let msg = e.to_string();
+    match e {
+        sextant_profile::Error::Option(_) if msg.starts_with("sample_index") => {
+            let f = Failure::usage(msg);
+            if cfg.sample_index.parse::<i64>().is_ok() {
+                f.hint("a sample index counts from 0; names work too, such as -sample_index=alloc_space")
+            } else {
+                f.hint("give one of the sample types listed, by name or 0-based position")
+            }
+        }
+        sextant_profile::Error::Option(_) | sextant_profile::Error::Regex { .. } => {
+            Failure::usage(msg)
+        }
+        _ => Failure::failed(msg),
+    }
 }
 
 /// Writes report bytes to stdout; a closed pipe (`| head`) is not an error.
@@ -143,18 +167,10 @@ fn io_result(e: io::Error) -> Result<(), Failure> {
     }
 }
 
-/// pprof's `reportOptions`: the report settings the configuration and the profile imply.
-fn report_options(p: &Profile, cfg: &Config) -> Result<Options, Failure> {
-    let index = sample_index(p, &cfg.sample_index)?;
-    let st = &p.sample_type[index];
-    let sample_type = if cfg.mean {
-        format!("mean_{}", st.kind)
-    } else {
-        st.kind.clone()
-    };
-    if cfg.divide_by == 0.0 {
-        return Err(Failure::usage("zero divisor specified"));
-    }
+/// pprof's `reportOptions`: the report settings the configuration and the prepared profile
+/// imply.
+fn report_options(prepared: &Prepared, cfg: &Config) -> Result<Options, Failure> {
+    let sel = &prepared.selection;
     let symbol = match &cfg.command_arg {
         Some(re) => Some(
             regex::Regex::new(re)
@@ -173,62 +189,21 @@ fn report_options(p: &Profile, cfg: &Config) -> Result<Options, Failure> {
         cum_sort: cfg.sort == "cum",
         drop_negative: cfg.drop_negative,
         compact_labels: cfg.compact_labels,
-        ratio: 1.0 / cfg.divide_by,
+        ratio: prepared.ratio,
         active_filters: cfg.active_filters(),
         node_count: usize::try_from(cfg.node_count).unwrap_or(0),
         node_fraction: cfg.node_fraction,
         edge_fraction: cfg.edge_fraction,
         value: SampleValue {
-            index,
-            mean: cfg.mean,
+            index: sel.index,
+            mean: sel.mean,
         },
-        sample_type,
-        sample_unit: st.unit.clone(),
+        sample_type: sel.sample_type.kind.clone(),
+        sample_unit: sel.sample_type.unit.clone(),
         output_unit: cfg.unit.clone(),
         symbol,
         granularity,
         noinlines: cfg.noinlines,
         trim_path: cfg.trim_path.clone(),
     })
-}
-
-/// pprof's `SampleIndexByName`: empty picks the default type (or the last), a number is an
-/// index, a name matches a type (with or without `inuse_`).
-fn sample_index(p: &Profile, name: &str) -> Result<usize, Failure> {
-    if p.sample_type.is_empty() {
-        return Err(Failure::failed("profile has no samples"));
-    }
-    let types: Vec<&str> = p.sample_type.iter().map(|t| t.kind.as_str()).collect();
-    let last = types.len() - 1;
-    if name.is_empty() {
-        let dflt = &p.default_sample_type;
-        return Ok(types
-            .iter()
-            .position(|t| !dflt.is_empty() && t == dflt)
-            .unwrap_or(last));
-    }
-    if let Ok(i) = name.parse::<i64>() {
-        return usize::try_from(i)
-            .ok()
-            .filter(|&i| i <= last)
-            .ok_or_else(|| {
-                Failure::usage(format!(
-                    "sample_index {name} is outside the range [0..{last}]"
-                ))
-            });
-    }
-    let no_inuse = name.strip_prefix("inuse_").unwrap_or(name);
-    types
-        .iter()
-        .position(|&t| t == name || t == no_inuse)
-        .ok_or_else(|| {
-            Failure::usage(format!(
-                "sample_index {name:?} must be one of: [{}]",
-                types.join(" ")
-            ))
-            .hint(format!(
-                "this profile's sample types are: {}",
-                types.join(", ")
-            ))
-        })
 }

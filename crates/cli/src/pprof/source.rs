@@ -1,26 +1,34 @@
-//! Reading the profiles named on the command line (pprof's `fetchProfiles`, for files).
+//! Reading the profiles named on the command line and combining them as go tool pprof does
+//! (`fetchProfiles`: merge the sources, subtract the bases), through `sextant_profile::pipeline`.
 
 use sextant_profile::Profile;
+use sextant_profile::pipeline::{self, SourceOptions};
 
 use super::Failure;
 use super::config::Config;
 
-/// Reads and decodes every source; several sources are merged into one profile.
+/// Reads every source and base, and combines them into the profile reports start from.
 pub(crate) fn fetch(cfg: &Config) -> Result<Profile, Failure> {
-    let mut profiles = Vec::with_capacity(cfg.sources.len());
-    for src in &cfg.sources {
-        profiles.push(read(src)?);
-    }
-    if !cfg.base.is_empty() {
-        return Err(Failure::usage("-base and -diff_base are not supported yet"));
-    }
-    if profiles.len() > 1 {
-        return Err(
-            Failure::usage("merging several profiles is not supported yet")
-                .hint("give one profile at a time"),
-        );
-    }
-    Ok(profiles.remove(0))
+    let sources = cfg
+        .sources
+        .iter()
+        .map(|s| read(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let bases = cfg
+        .base
+        .iter()
+        .map(|s| read(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let opts = SourceOptions {
+        diff_base: cfg.diff_base,
+        normalize: cfg.normalize,
+        comment: cfg.add_comment.clone(),
+    };
+    pipeline::combine(sources, bases, &opts).map_err(|e| match e {
+        sextant_profile::Error::Incompatible(_) => Failure::failed(e.to_string())
+            .hint("profiles merge only when they have the same sample and period types"),
+        _ => Failure::failed(e.to_string()),
+    })
 }
 
 /// Reads one profile file.
@@ -28,7 +36,8 @@ fn read(path: &str) -> Result<Profile, Failure> {
     if path.contains("://") {
         return Err(Failure::usage(format!(
             "{path}: fetching profiles over HTTP is not supported yet"
-        )));
+        ))
+        .hint("save the profile to a file (curl -o) and give its path"));
     }
     let data = std::fs::read(path).map_err(|e| {
         let why = match e.kind() {
@@ -37,5 +46,14 @@ fn read(path: &str) -> Result<Profile, Failure> {
         };
         Failure::failed(format!("cannot read profile {path}: {why}"))
     })?;
-    Profile::parse(&data).map_err(|e| Failure::failed(format!("{path}: {e}")))
+    Profile::parse(&data).map_err(|e| {
+        let f = Failure::failed(format!("{path}: {e}"));
+        match e {
+            sextant_profile::Error::Empty => f.hint("the file is empty; was the profile written completely?"),
+            sextant_profile::Error::NotAProfile { .. } => {
+                f.hint("sextant pprof reads profile.proto files (gzip-compressed or not), as written by runtime/pprof or sextant")
+            }
+            _ => f,
+        }
+    })
 }
