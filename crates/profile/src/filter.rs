@@ -130,13 +130,14 @@ pub fn compile_option(option: &str, value: &Option<String>) -> Result<Option<Reg
     }
 }
 
-/// Compiles a regexp given to `option`, reporting failure with the option's name.
+/// Compiles a regexp in Go's syntax, read as Go's `regexp.Compile` reads it (ASCII `\d \w \s
+/// \b`, a literal `{` where no repeat can start, a literal `\<`), for `option`.
 ///
 /// # Errors
 ///
 /// [`Error::Regex`] naming `option` when `expr` does not compile.
 pub fn compile_regex(option: &str, expr: &str) -> Result<Regex> {
-    Regex::new(expr).map_err(|source| Error::Regex {
+    Regex::new(&crate::goregexp::translate(expr)).map_err(|source| Error::Regex {
         option: option.to_string(),
         source,
     })

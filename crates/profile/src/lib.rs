@@ -22,6 +22,7 @@ mod decode;
 mod encode;
 mod error;
 mod filter;
+mod goregexp;
 mod measurement;
 mod merge;
 mod model;

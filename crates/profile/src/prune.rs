@@ -22,7 +22,7 @@ pub(crate) fn simplify_func(name: &str) -> &str {
     let mut i = 0;
     'scan: while i < name.len() {
         for r in RESERVED {
-            if name[i..].starts_with(r) {
+            if name.as_bytes()[i..].starts_with(r.as_bytes()) {
                 i += r.len();
                 continue 'scan;
             }

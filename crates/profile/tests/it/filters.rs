@@ -317,7 +317,8 @@ fn corner_profile(drop: &str, keep: &str) -> Profile {
         ("runtime.mallocgc", "runtime/malloc.go"),
         ("memcpy", "libc/memcpy.c"),
         ("main.(anonymous namespace).copy(int)", "v.cc"),
-        ("main.leaf", "app/leaf.go"),
+        ("main.leaf.{{closure}}", "app/leaf.go"),
+        ("main.café", "app/cafe.go"),
     ];
     for (i, (name, file)) in names.iter().enumerate() {
         p.function.push(Function {
@@ -329,15 +330,16 @@ fn corner_profile(drop: &str, keep: &str) -> Profile {
         });
     }
     // Location -> (mapping, functions innermost first).
-    let locs: [(u64, &[u64]); 8] = [
+    let locs: [(u64, &[u64]); 9] = [
         (1, &[1]),       // main.main
         (1, &[3, 2]),    // main.inl inlined into main.handle
         (1, &[4]),       // main.(*T).Method
         (1, &[5]),       // runtime.mallocgc
         (2, &[6]),       // memcpy, in libc
         (1, &[7]),       // main.(anonymous namespace).copy(int)
-        (1, &[8, 3, 2]), // main.leaf in main.inl in main.handle
+        (1, &[8, 3, 2]), // main.leaf.{{closure}} in main.inl in main.handle
         (2, &[]),        // an unsymbolized libc address
+        (1, &[9]),       // main.café
     ];
     for (i, (m, fns)) in locs.iter().enumerate() {
         p.location.push(Location {
@@ -456,6 +458,15 @@ const GO_CASES: &[&[&str]] = &[
     &["-tagshow=end"],
     &["-taghide=^(bytes|size)$"],
     &["-tagshow=e", "-taghide=work"],
+    &["-focus={{closure}}"],
+    &["-focus=leaf\\.{{"],
+    &["-focus=^main\\.\\w+$"],
+    &["-hide=\\W"],
+    &["-show=^[[:alpha:].]{4,9}\\b"],
+    &["-focus=\\Qmain.(*T)\\E"],
+    &["-focus=[^\\D]"],
+    &["-prune_from=caf"],
+    &["-tagfocus=endpoint=^/\\w$"],
     &[
         "-focus=zzz",
         "-ignore=yyy",
@@ -524,7 +535,7 @@ mod never_panic {
 
     /// Option text drawn from what regexps, tag filters and ranges are made of.
     fn option() -> impl Strategy<Value = Option<String>> {
-        proptest::option::of("[a-c.()*+?|^$\\[\\]{}\\\\=,:0-9kmbsB+-]{0,8}")
+        proptest::option::of("[a-cé.()*+?|^$\\[\\]{}\\\\=,:0-9kmbsBdwQE<>&~+-]{0,8}")
     }
 
     fn filters() -> impl Strategy<Value = Filters> {
@@ -553,7 +564,7 @@ mod never_panic {
     }
 
     fn profile() -> impl Strategy<Value = Profile> {
-        let function = ("[a-c.()]{0,6}", "[a-c/]{0,4}");
+        let function = ("[a-cé.()]{0,6}", "[a-c/]{0,4}");
         let location = (0u64..4, proptest::collection::vec(0u64..6, 0..4));
         let sample = (
             proptest::collection::vec(0u64..8, 0..6),

@@ -1,0 +1,358 @@
+//! Go's regexp syntax (RE2, as `regexp.Compile` reads it) rewritten for the `regex` crate, so
+//! that `-focus=...` selects what it selects in go tool pprof.
+//!
+//! The two dialects agree on almost everything; where they part, Go's reading wins:
+//!
+//! - `\d`, `\w`, `\s`, `\b` and their negations are ASCII in Go (`\s` is `[\t\n\f\r ]`), Unicode
+//!   in `regex`;
+//! - a `{` that does not open a valid repeat (`{{closure}}`, `a{`, `x{a}`, `{01}`) is a literal
+//!   in Go, an error in `regex`: Rust closures are named `f::{{closure}}`;
+//! - `\<` and `\>` are literal `<` and `>` in Go, word boundaries in `regex`: Rust generics
+//!   are named `Vec<T>`;
+//! - `\Q...\E` quotes literal text and `\0`..`\7` start octal escapes in Go only;
+//! - inside `[...]`, Go reads `[` (outside `[:name:]`), `&&`, `--` and `~~` as plain
+//!   characters, `regex` as nested classes and set operations.
+//!
+//! Everything else is passed through, so `regex` still rejects what both reject. Some syntax
+//! only `regex` knows (`(?x)`, repeats above 1000, `(?<name>...)`) is accepted, not rejected
+//! as Go 1.19 would.
+
+use std::fmt::Write;
+
+/// Go's `\s`: tab, newline, form feed, carriage return, space (no vertical tab).
+const SPACE: &str = r"\t\n\x0C\r ";
+const DIGIT: &str = "0-9";
+const WORD: &str = "0-9A-Za-z_";
+
+/// Rewrites a regexp in Go's syntax to one the `regex` crate reads the same way.
+pub(crate) fn translate(go: &str) -> String {
+    let mut out = String::with_capacity(go.len() + 8);
+    let mut rest = go;
+    while let Some(c) = rest.chars().next() {
+        rest = &rest[c.len_utf8()..];
+        match c {
+            '\\' => rest = escape(rest, &mut out),
+            '[' => rest = class(rest, &mut out),
+            '{' => match repeat_len(rest) {
+                Some(n) => {
+                    out.push('{');
+                    out.push_str(&rest[..n]);
+                    rest = &rest[n..];
+                }
+                None => out.push_str(r"\{"),
+            },
+            '}' => out.push_str(r"\}"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The length of the repeat body after a `{` (`2}`, `2,}`, `2,5}`), if Go reads one there.
+/// Go reads no repeat (and so a literal `{`) when a count has a leading zero.
+fn repeat_len(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let digits = |from: usize| b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let leading_zero = |from: usize, n: usize| n >= 2 && b[from] == b'0';
+    let n = digits(0);
+    if n == 0 || leading_zero(0, n) {
+        return None;
+    }
+    let mut i = n;
+    if b.get(i) == Some(&b',') {
+        i += 1;
+        let m = digits(i);
+        if leading_zero(i, m) {
+            return None;
+        }
+        i += m;
+    }
+    (b.get(i) == Some(&b'}')).then_some(i + 1)
+}
+
+/// Writes `c` so that `regex` reads it as that character, in or out of a class.
+fn literal(out: &mut String, c: char) {
+    if c.is_alphanumeric() || c == '_' || (!c.is_ascii() && !c.is_whitespace()) {
+        out.push(c);
+    } else {
+        let _ = write!(out, r"\x{{{:X}}}", c as u32);
+    }
+}
+
+/// Translates the escape after a `\` outside a class; returns the text after it.
+fn escape<'a>(rest: &'a str, out: &mut String) -> &'a str {
+    let Some(c) = rest.chars().next() else {
+        out.push('\\'); // A trailing backslash: let `regex` reject it.
+        return rest;
+    };
+    let after = &rest[c.len_utf8()..];
+    match c {
+        'd' | 'D' | 'w' | 'W' | 's' | 'S' => {
+            let (neg, set) = perl_class(c);
+            let _ = write!(out, "[{}{set}]", if neg { "^" } else { "" });
+        }
+        'b' | 'B' => {
+            let _ = write!(out, r"(?-u:\{c})");
+        }
+        'Q' => {
+            let (quoted, tail) = after.split_once(r"\E").unwrap_or((after, ""));
+            quoted.chars().for_each(|q| literal(out, q));
+            return tail;
+        }
+        '0'..='7' => return octal(c, after, out),
+        // Arguments pass whole, so that their braces are not taken for literal ones.
+        'p' | 'P' | 'x' => {
+            let n = match (c, after.strip_prefix('{')) {
+                (_, Some(r)) => r.find('}').map_or(after.len(), |i| i + 2),
+                ('x', None) => after.chars().take(2).map(char::len_utf8).sum(),
+                (_, None) => after.chars().next().map_or(0, char::len_utf8),
+            };
+            out.push('\\');
+            out.push(c);
+            out.push_str(&after[..n]);
+            return &after[n..];
+        }
+        _ if c.is_ascii_punctuation() => literal(out, c),
+        // \A \z \a \f \n \r \t \v, and everything `regex` should reject.
+        _ => {
+            out.push('\\');
+            out.push(c);
+        }
+    }
+    after
+}
+
+/// Go's octal escapes: `\0` and up to two more octal digits, or `\1`-`\7` followed by at
+/// least one (a lone `\1` is a backreference, which both dialects reject).
+fn octal<'a>(first: char, after: &'a str, out: &mut String) -> &'a str {
+    let more = after
+        .bytes()
+        .take(2)
+        .take_while(|b| (b'0'..=b'7').contains(b))
+        .count();
+    if first != '0' && more == 0 {
+        out.push('\\');
+        out.push(first);
+        return after;
+    }
+    let digits = format!("{first}{}", &after[..more]);
+    let code = u32::from_str_radix(&digits, 8).unwrap_or(0);
+    let _ = write!(out, r"\x{{{code:X}}}");
+    &after[more..]
+}
+
+/// Whether a Perl class letter is negated, and the ASCII set it stands for in Go.
+fn perl_class(c: char) -> (bool, &'static str) {
+    match c {
+        'd' => (false, DIGIT),
+        'D' => (true, DIGIT),
+        'w' => (false, WORD),
+        'W' => (true, WORD),
+        's' => (false, SPACE),
+        _ => (true, SPACE),
+    }
+}
+
+/// Translates a class after its `[`, returning the text after its `]`. A class Go would
+/// reject is passed through unchanged for `regex` to reject.
+fn class<'a>(rest: &'a str, out: &mut String) -> &'a str {
+    let mut body = String::from("[");
+    let mut t = rest;
+    if let Some(r) = t.strip_prefix('^') {
+        body.push('^');
+        t = r;
+    }
+    let mut first = true;
+    loop {
+        if t.is_empty() {
+            // Unclosed: Go rejects it; make sure `regex` does too.
+            out.push('[');
+            out.push_str(rest);
+            return "";
+        }
+        if t.starts_with(']') && !first {
+            body.push(']');
+            out.push_str(&body);
+            return &t[1..];
+        }
+        first = false;
+        if let Some(n) = named_class_len(t) {
+            body.push_str(&t[..n]);
+            t = &t[n..];
+            continue;
+        }
+        if let Some(e) = t.strip_prefix('\\') {
+            match e.chars().next() {
+                Some(c @ ('d' | 'D' | 'w' | 'W' | 's' | 'S')) => {
+                    let (neg, set) = perl_class(c);
+                    match neg {
+                        true => {
+                            let _ = write!(body, "[^{set}]");
+                        }
+                        false => body.push_str(set),
+                    }
+                    t = &e[1..];
+                    continue;
+                }
+                Some(c @ ('p' | 'P')) => {
+                    let n = unicode_class_len(&e[1..]);
+                    body.push('\\');
+                    body.push(c);
+                    body.push_str(&e[1..1 + n]);
+                    t = &e[1 + n..];
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        let Some(after) = class_char(t, &mut body) else {
+            out.push('[');
+            out.push_str(rest);
+            return "";
+        };
+        t = after;
+        // `a-` before `]` is `a` and `-`; otherwise `-` makes a range.
+        if let Some(r) = t
+            .strip_prefix('-')
+            .filter(|r| !r.starts_with(']') && !r.is_empty())
+        {
+            body.push('-');
+            let Some(after) = class_char(r, &mut body) else {
+                out.push('[');
+                out.push_str(rest);
+                return "";
+            };
+            t = after;
+        }
+    }
+}
+
+/// The length of a POSIX class (`[:alpha:]`, `[:^digit:]`) at the start of `t`, if one.
+fn named_class_len(t: &str) -> Option<usize> {
+    let r = t.strip_prefix("[:")?;
+    let end = r.find(":]")?;
+    Some(2 + end + 2)
+}
+
+/// The length of `\p`'s argument: `{Name}` or one letter.
+fn unicode_class_len(t: &str) -> usize {
+    match t.strip_prefix('{') {
+        Some(r) => r.find('}').map_or(t.len(), |i| i + 2),
+        None => t.chars().next().map_or(0, char::len_utf8),
+    }
+}
+
+/// One character of a class, plain or escaped, written to `body` as a literal; returns the
+/// text after it, or `None` when Go would reject the escape.
+fn class_char<'a>(t: &'a str, body: &mut String) -> Option<&'a str> {
+    let c = t.chars().next()?;
+    let after = &t[c.len_utf8()..];
+    if c != '\\' {
+        literal(body, c);
+        return Some(after);
+    }
+    let e = after.chars().next()?;
+    let tail = &after[e.len_utf8()..];
+    let simple = match e {
+        'a' => Some('\x07'),
+        'f' => Some('\x0C'),
+        'n' => Some('\n'),
+        'r' => Some('\r'),
+        't' => Some('\t'),
+        'v' => Some('\x0B'),
+        _ if e.is_ascii_punctuation() => Some(e),
+        _ => None,
+    };
+    if let Some(s) = simple {
+        literal(body, s);
+        return Some(tail);
+    }
+    match e {
+        '0'..='7' => {
+            let mut octal_text = String::new();
+            let rest = octal(e, tail, &mut octal_text);
+            if octal_text.starts_with(r"\x") {
+                body.push_str(&octal_text);
+                return Some(rest);
+            }
+            None
+        }
+        'x' => {
+            // \xHH or \x{H...}: the same in both dialects.
+            let n = match tail.strip_prefix('{') {
+                Some(r) => r.find('}')? + 2,
+                None => 2.min(tail.len()),
+            };
+            body.push_str(r"\x");
+            body.push_str(&tail[..n]);
+            Some(&tail[n..])
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use regex::Regex;
+
+    fn is_match(go: &str, text: &str) -> bool {
+        Regex::new(&translate(go))
+            .unwrap_or_else(|e| panic!("{go} -> {}: {e}", translate(go)))
+            .is_match(text)
+    }
+
+    #[test]
+    fn braces_that_open_no_repeat_are_literal() {
+        assert!(is_match("{{closure}}", "app::main::{{closure}}"));
+        assert!(is_match("a{", "xa{"));
+        assert!(is_match("x{a}", "x{a}"));
+        // A leading zero makes no count, so no repeat.
+        assert!(is_match("a{01}", "a{01}"));
+        assert!(!is_match("a{01}", "a"));
+        assert!(is_match("^a{2}$", "aa"));
+        assert!(is_match("^a{2,}$", "aaa"));
+        assert!(is_match("^a{1,2}?$", "a"));
+    }
+
+    #[test]
+    fn perl_classes_and_boundaries_are_ascii() {
+        assert!(!is_match(r"^\d$", "٣")); // Arabic-Indic three is a Unicode digit.
+        assert!(is_match(r"^\D$", "٣"));
+        assert!(!is_match(r"^\w+$", "café"));
+        assert!(!is_match(r"^\s$", "\u{0B}")); // Go's \s has no vertical tab.
+        assert!(is_match(r"^[\d\s]+$", "1 2"));
+        assert!(is_match(r"^[^\D]$", "7"));
+        // "é" is no ASCII word character, so there is a boundary between "f" and "é".
+        assert!(is_match(r"f\b", "café"));
+    }
+
+    #[test]
+    fn escaped_punctuation_is_literal() {
+        assert!(is_match(r"Vec\<u8\>", "alloc::vec::Vec<u8>"));
+        assert!(is_match(r"main\.\(\*T\)\.M", "main.(*T).M"));
+        assert!(is_match(r"\Qa.b(\E+", "a.b(("));
+        assert!(!is_match(r"\Qa.b\E", "axb"));
+        assert!(is_match(r"\101\0", "A\0"));
+        assert!(is_match(r"^\p{Greek}\x{41}\x42\pL$", "αABc"));
+    }
+
+    #[test]
+    fn classes_read_brackets_and_operators_as_characters() {
+        assert!(is_match("^[[]$", "["));
+        assert!(is_match("^[a&&b]+$", "a&&b"));
+        assert!(is_match("^[a~~b]+$", "~"));
+        assert!(is_match("^[]a]+$", "]a"));
+        assert!(is_match("^[a-]+$", "-a"));
+        assert!(is_match("^[[:alpha:]]+$", "abc"));
+        assert!(is_match(r"^[\pL\x{41}-\x{43}]+$", "BzA"));
+        assert!(is_match(r"^[\.\-]+$", ".-"));
+    }
+
+    #[test]
+    fn what_both_reject_stays_rejected() {
+        for bad in ["(", "[a", r"\8", r"\Z", "*", "a{2,1}", r"\", "[z-a]"] {
+            assert!(Regex::new(&translate(bad)).is_err(), "{bad}");
+        }
+    }
+}
