@@ -34,9 +34,9 @@ if [ "${1:-}" != "--goldens-only" ]; then
   (cd "$here/gen" && "$go" build -trimpath -o "$work/gen" .)
   # Async preemption is off because on a loaded machine runtime.asyncPreempt took up to
   # a quarter of the CPU samples of the tight loops, burying the program's own shape.
-  # 32 s at 100 Hz in two goroutines gives about 6000 samples on an idle two-core
-  # machine and still over 3000 when other work takes half of it.
-  GODEBUG=asyncpreemptoff=1 "$work/gen" -out "$here" -cpu 32s -cpu2 10s
+  # The CPU profiles cover 36 s and 12 s of CPU time (about 3600 and 1200 samples at
+  # 100 Hz); in two goroutines that is 18 s and 6 s of an idle two-core machine.
+  GODEBUG=asyncpreemptoff=1 "$work/gen" -out "$here" -cpu 36s -cpu2 12s
   # Goldens are made without the binary, as the tests that read them will be.
   rm -f "$work/gen"
 fi

@@ -1,6 +1,6 @@
 package main
 
-// The CPU workload: two labelled workers serve fake requests until a deadline.
+// The CPU workload: two labelled workers serve fake requests until a CPU-time budget is spent.
 //
 //	processRequest -> parseJSON                (inlines scanByte -> isSpace)
 //	               -> queryDB -> marshalSQL    (marshalSQL is the heaviest)
@@ -14,6 +14,8 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -47,28 +49,52 @@ func keep(v uint64) {
 	sink.Unlock()
 }
 
-func runCPUWorkload(d time.Duration, m mix) {
-	deadline := time.Now().Add(d)
+// runCPUWorkload serves requests in two goroutines until the process has used budget
+// of CPU time. Counting CPU rather than wall time gives the same number of samples
+// (100 per CPU second) however busy the machine is; maxWall bounds the run anyway.
+func runCPUWorkload(budget time.Duration, m mix) {
+	var stop int32
+	go func() {
+		start, began := cpuTime(), time.Now()
+		for cpuTime()-start < budget && time.Since(began) < maxWall(budget) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		atomic.StoreInt32(&stop, 1)
+	}()
 	var wg sync.WaitGroup
 	for w := 1; w <= 2; w++ {
 		wg.Add(1)
 		go func(worker int) {
 			defer wg.Done()
-			serve(worker, m, deadline)
+			serve(worker, m, &stop)
 		}(w)
 	}
 	wg.Wait()
 }
 
+// maxWall is how long a CPU budget may take: eight times the budget/2 that two free
+// cores need (a shared two-core machine at load 9 gave this program a third of a core),
+// so a machine busier still gives fewer samples rather than a run without end.
+func maxWall(budget time.Duration) time.Duration { return 4 * budget }
+
+// cpuTime is the user and system CPU time the process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // batch is the number of requests served under one pprof.Do label set.
 const batch = 40
 
-// serve handles batches of requests until the deadline; worker 1 sends two of three requests
-// to /api/a, worker 2 one of three, so every (endpoint, worker) pair has its own weight.
-func serve(worker int, m mix, deadline time.Time) {
+// serve handles batches of requests until stop is set; worker 1 sends two of three
+// requests to /api/a, worker 2 one of three, so every (endpoint, worker) pair has its own weight.
+func serve(worker int, m mix, stop *int32) {
 	ctx := context.Background()
 	id := strconv.Itoa(worker)
-	for n := 0; time.Now().Before(deadline); n++ {
+	for n := 0; atomic.LoadInt32(stop) == 0; n++ {
 		endpoint := "/api/b"
 		if (n%3 < 2) == (worker == 1) {
 			endpoint = "/api/a"

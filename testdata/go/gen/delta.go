@@ -13,6 +13,7 @@ import (
 	_ "net/http/pprof" // registers /debug/pprof/ on http.DefaultServeMux
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,14 +76,21 @@ func save(url, path string) {
 	fmt.Fprintln(os.Stderr, "gen: wrote", filepath.Base(path))
 }
 
-// churnAllocs allocates 1 KiB frames and 64-byte entries, keeping nothing.
+// churnAllocs allocates 1 KiB frames and 64-byte entries, keeping nothing. The heap
+// profile only moves when a GC cycle ends, and this little garbage may not start one
+// in two seconds, so it also collects every 200 ms (else the delta can come out empty).
 //
 //go:noinline
 func churnAllocs(stopped *int32) {
+	lastGC := time.Now()
 	for i := 0; atomic.LoadInt32(stopped) == 0; i++ {
 		scratch.body = encodeFrame(i)
 		for j := 0; j < 16; j++ {
 			_ = newEntry(scratch.key, nil)
+		}
+		if time.Since(lastGC) > 200*time.Millisecond {
+			runtime.GC()
+			lastGC = time.Now()
 		}
 		time.Sleep(100 * time.Microsecond)
 	}

@@ -11,7 +11,7 @@
 //	go1.19.{allocs,block}.delta.pb.gz      delta.go  (net/http/pprof ?seconds=2)
 //	go1.19.{goroutine,heap}.debug1.txt     the legacy text forms (debug=1)
 //
-// Usage: gen -out DIR [-cpu 20s] [-cpu2 6s]. testdata/go/regen.sh runs it.
+// Usage: gen -out DIR [-cpu 36s] [-cpu2 12s]. testdata/go/regen.sh runs it.
 package main
 
 import (
@@ -37,8 +37,8 @@ func init() {
 
 func main() {
 	out := flag.String("out", ".", "directory the profiles are written to")
-	cpu1 := flag.Duration("cpu", 20*time.Second, "length of the first CPU profile")
-	cpu2 := flag.Duration("cpu2", 6*time.Second, "length of the second CPU profile")
+	cpu1 := flag.Duration("cpu", 36*time.Second, "CPU time the first CPU profile covers (100 samples per second)")
+	cpu2 := flag.Duration("cpu2", 12*time.Second, "CPU time the second CPU profile covers")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("gen: ")
@@ -106,7 +106,7 @@ func (w writer) lookup(profile, name string, debug int) {
 	w.close(f)
 }
 
-// cpu profiles the request workload for d with the given cost mix.
+// cpu profiles the request workload for d of CPU time with the given cost mix.
 func (w writer) cpu(name string, d time.Duration, m mix) {
 	f := w.create(name)
 	if err := pprof.StartCPUProfile(f); err != nil {

@@ -47,6 +47,11 @@ for p in cpu cpu2 heap allocs goroutine block mutex threadcreate allocs.delta bl
   g "$p" "raw top" "go1.19.$p.pb.gz"
 done
 
+# The legacy text forms (debug=1): Go's pprof still parses them, with addresses only
+# (no binary, so every frame is <unknown>).
+g goroutine.debug1 "raw top" go1.19.goroutine.debug1.txt
+g heap.debug1 "raw top" go1.19.heap.debug1.txt
+
 # Sample index by name, by position, and by the legacy selector flags.
 g heap.sample_index=inuse_space top -sample_index=inuse_space $heap
 g heap.sample_index=inuse_objects top -sample_index=inuse_objects $heap
