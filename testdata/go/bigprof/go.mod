@@ -1,0 +1,3 @@
+module sextant.test/bigprof
+
+go 1.19
