@@ -57,7 +57,8 @@ pub(crate) struct Ctx {
     pub(crate) smoke: bool,
     header: String,
     header_printed: Cell<bool>,
-    broken_pipe: Cell<bool>,
+    /// Stdout was closed (`| head`): stop running, exit 0.
+    pub(crate) broken_pipe: Cell<bool>,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -243,9 +244,12 @@ impl Harness {
         drop(watchdog);
         let secs = started.elapsed().as_secs_f64();
         let pkg = &self.pkg;
+        if ctx.broken_pipe.get() {
+            return 0;
+        }
         if ctx.failed.get() {
             ctx.print(&format!("FAIL\nFAIL\t{pkg}\t{secs:.3}s\n"));
-            return if ctx.broken_pipe.get() { 0 } else { 1 };
+            return 1;
         }
         ctx.print(&format!("PASS\nok  \t{pkg}\t{secs:.3}s\n"));
         0

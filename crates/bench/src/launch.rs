@@ -136,6 +136,9 @@ pub(crate) fn process_bench(b: &mut B, f: &mut BenchFn<'_>) {
             if !ctx.opts.verbose {
                 ctx.print(&format!("{name:<width$}\t", width = ctx.max_len.get()));
             }
+            if ctx.broken_pipe.get() {
+                return;
+            }
             let mut fresh;
             let b = if first {
                 first = false;
@@ -174,11 +177,22 @@ fn warn_if_noisy(b: &B, name: &str, r: &BenchResult) {
     let mid = r.ns_per_op();
     if mid > 0.0 && (hi - lo) / mid > NOISY_SPREAD {
         let msg = format!(
-            "warning: {name}: rounds spread {:.0}% ({lo:.4} to {hi:.4} ns/op); the median is \
-             reported, but this machine is noisy\n",
-            100.0 * (hi - lo) / mid
+            "warning: {name}: rounds spread {:.0}% ({} to {} ns/op); the median is reported, \
+             but this machine is noisy\n",
+            100.0 * (hi - lo) / mid,
+            three_figures(lo),
+            three_figures(hi),
         );
         let _ = b.ctx.err.borrow_mut().write_all(msg.as_bytes());
+    }
+}
+
+/// A time in ns/op with three significant figures or more, for messages.
+fn three_figures(x: f64) -> String {
+    match x {
+        x if x >= 100.0 => format!("{x:.0}"),
+        x if x >= 10.0 => format!("{x:.1}"),
+        x => format!("{x:.2}"),
     }
 }
 
@@ -191,6 +205,10 @@ impl B {
     pub fn run(&mut self, name: &str, mut f: impl FnMut(&mut B)) -> bool {
         self.has_sub = true;
         let ctx = self.ctx.clone();
+        if ctx.broken_pipe.get() {
+            // Nobody reads the results any more.
+            return true;
+        }
         let (full, ok, partial) = ctx
             .matcher
             .borrow_mut()

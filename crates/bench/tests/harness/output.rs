@@ -160,3 +160,37 @@ fn debug_builds_are_warned_about() {
     );
     assert!(!run.stdout.contains("warning"));
 }
+
+/// A writer that fails as a closed pipe does.
+struct ClosedPipe;
+
+impl std::io::Write for ClosedPipe {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::ErrorKind::BrokenPipe.into())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_closed_stdout_stops_the_run_and_exits_0() {
+    let _g = serial();
+    let calls = std::rc::Rc::new(std::cell::Cell::new(0));
+    let c = calls.clone();
+    let code = Harness::new("pipe")
+        .bench("BenchmarkA", move |b| {
+            c.set(c.get() + 1);
+            b.iter(|| 1)
+        })
+        .bench("BenchmarkB", |b| b.iter(|| 2))
+        .run(
+            &["-bench=.", "-benchtime=10x"],
+            Box::new(ClosedPipe),
+            Box::new(std::io::sink()),
+        );
+    assert_eq!(code, 0);
+    // The header write failed before BenchmarkA measured; nothing after it ran.
+    assert_eq!(calls.get(), 1);
+}
