@@ -5,7 +5,7 @@
 // checked against it; the extra digits round to the same doubles.
 #![allow(clippy::excessive_precision)]
 
-use crate::mathx::erfc;
+use crate::mathx::{erfc, exp, log};
 
 /// A normal distribution with mean `mu` and standard deviation `sigma`.
 #[derive(Debug, Clone, Copy)]
@@ -70,11 +70,11 @@ impl Normal {
             return f64::INFINITY;
         }
         let mut x = if p < PLOW {
-            let q = (-2.0 * p.ln()).sqrt();
+            let q = (-2.0 * log(p)).sqrt();
             (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
                 / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
         } else if PHIGH < p {
-            let q = (-2.0 * (1.0 - p).ln()).sqrt();
+            let q = (-2.0 * log(1.0 - p)).sqrt();
             -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
                 / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
         } else {
@@ -84,7 +84,7 @@ impl Normal {
                 / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
         };
         let e = 0.5 * erfc(-x / std::f64::consts::SQRT_2) - p;
-        let u = e * (2.0 * std::f64::consts::PI).sqrt() * (x * x / 2.0).exp();
+        let u = e * (2.0 * std::f64::consts::PI).sqrt() * exp(x * x / 2.0);
         x -= u / (1.0 + x * u / 2.0);
         x * self.sigma + self.mu
     }

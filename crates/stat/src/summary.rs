@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use crate::format::go_g;
+use crate::mathx::{exp, log};
 use crate::quantile::{QuantileCi, quantile_ci};
 use crate::utest::mann_whitney_u;
 
@@ -302,7 +303,7 @@ pub fn geomean(xs: &[f64]) -> f64 {
         if x <= 0.0 {
             return f64::NAN;
         }
-        m += (x.ln() - m) / (i + 1) as f64;
+        m += (log(x) - m) / (i + 1) as f64;
     }
-    m.exp()
+    exp(m)
 }
