@@ -48,13 +48,42 @@ pub struct UTest {
     pub p: f64,
 }
 
-/// Runs the two-sided Mann-Whitney U test of `x1` against `x2`.
+/// Runs the two-sided Mann-Whitney U test of `x1` against `x2` as benchstat does
+/// (go-moremath's `MannWhitneyUTest`), bit for bit; see [`mann_whitney_u_exact`] for
+/// where that differs from the exact test with ties.
 ///
 /// # Errors
 ///
 /// [`UTestError::SampleSize`] if either sample is empty, [`UTestError::SamplesEqual`]
 /// if all values are equal.
 pub fn mann_whitney_u(x1: &[f64], x2: &[f64]) -> Result<UTest, UTestError> {
+    u_test(x1, x2, Tails::Benchstat)
+}
+
+/// As [`mann_whitney_u`], but exact where moremath is not: with ties, the U
+/// distribution need not be symmetric, and benchstat's `2 * P(U1 <= min(U1, U2))`
+/// (with a truncating division in the tie recurrence) can depend on which sample
+/// comes first and even exceed 1. This version doubles the smaller tail of U1's own
+/// distribution, so it is symmetric in its samples and equals the distribution
+/// enumerated over every arrangement. Without ties both give the same p-value.
+///
+/// # Errors
+///
+/// As [`mann_whitney_u`].
+pub fn mann_whitney_u_exact(x1: &[f64], x2: &[f64]) -> Result<UTest, UTestError> {
+    u_test(x1, x2, Tails::Exact)
+}
+
+/// Which two-sided p-value to compute with ties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tails {
+    /// moremath's, bit for bit, so tables match Go's benchstat.
+    Benchstat,
+    /// The exact, symmetric one.
+    Exact,
+}
+
+fn u_test(x1: &[f64], x2: &[f64], tails: Tails) -> Result<UTest, UTestError> {
     let (n1, n2) = (x1.len(), x2.len());
     if n1 == 0 || n2 == 0 {
         return Err(UTestError::SampleSize);
@@ -98,16 +127,23 @@ pub fn mann_whitney_u(x1: &[f64], x2: &[f64]) -> Result<UTest, UTestError> {
         if t.len() == 1 {
             return Err(UTestError::SamplesEqual);
         }
+        let dist = UDist {
+            n1: n1 as i64,
+            n2: n2 as i64,
+            t,
+            floor: tails == Tails::Exact,
+        };
         if u1 == u2 {
             1.0
+        } else if !has_ties || tails == Tails::Benchstat {
+            // Without ties the distribution is symmetric: both tails are
+            // P(U <= min(U1, U2)). benchstat uses this with ties too.
+            dist.cdf(usmall) * 2.0
         } else {
-            UDist {
-                n1: n1 as i64,
-                n2: n2 as i64,
-                t,
-            }
-            .cdf(usmall)
-                * 2.0
+            // U moves in steps of 1/2 with ties, so P(U1 >= u1) = 1 - P(U1 <= u1 - 1/2).
+            let lower = dist.cdf(u1);
+            let upper = 1.0 - dist.cdf(u1 - 0.5);
+            (2.0 * lower.min(upper)).min(1.0)
         }
     } else {
         let tc = tie_correction(&t);
@@ -175,6 +211,9 @@ pub struct UDist {
     pub n2: i64,
     /// Sizes of the tie groups of the merged sample, in order.
     pub t: Vec<i64>,
+    /// Floor (exact) rather than truncate (moremath) a division in the tie recurrence;
+    /// they differ only when the first tie group outnumbers the first sample.
+    pub floor: bool,
 }
 
 impl UDist {
@@ -221,7 +260,7 @@ impl UDist {
         }
         if self.has_ties() {
             let two_u = (2.0 * u) as i64;
-            let memo = make_umemo(two_u, self.n1, &self.t);
+            let memo = make_umemo(two_u, self.n1, &self.t, self.floor);
             let p = memo[self.t.len()]
                 .get(&(self.n1, two_u))
                 .copied()
@@ -249,7 +288,7 @@ impl UDist {
         if self.has_ties() {
             let two_u = (2.0 * u) as i64;
             let at = |two_u: i64| {
-                make_umemo(two_u, self.n1, &self.t)[self.t.len()]
+                make_umemo(two_u, self.n1, &self.t, self.floor)[self.t.len()]
                     .get(&(self.n1, two_u))
                     .copied()
                     .unwrap_or(0.0)
@@ -263,7 +302,7 @@ impl UDist {
 
 /// Cheung and Klotz's recurrence for the number of arrangements with 2U <= `two_u`,
 /// by tie group, as moremath's `makeUmemo`: A[k] maps (n1, 2U) to a count.
-fn make_umemo(two_u: i64, n1: i64, t: &[i64]) -> Vec<HashMap<(i64, i64), f64>> {
+fn make_umemo(two_u: i64, n1: i64, t: &[i64], floor: bool) -> Vec<HashMap<(i64, i64), f64>> {
     let kk = t.len();
     assert!(kk >= 2, "make_umemo needs at least two tie groups");
     // a[k] = 2 * (mid-rank of group k), with a[0] unused.
@@ -300,7 +339,15 @@ fn make_umemo(two_u: i64, n1: i64, t: &[i64]) -> Vec<HashMap<(i64, i64), f64>> {
     for (kn1, ktwo_u) in level2 {
         let mut sum = 0.0;
         let low = 0.max(kn1 - t[0]);
-        let high = (ktwo_u - kn1 * (t[0] - kn1)) / n_2;
+        // moremath divides with Go's truncation, which rounds a negative bound up to 0
+        // and counts one arrangement too many when the first tie group outnumbers the
+        // first sample.
+        let numer = ktwo_u - kn1 * (t[0] - kn1);
+        let high = if floor {
+            numer.div_euclid(n_2)
+        } else {
+            numer / n_2
+        };
         for r2 in low..=high {
             sum += choose(t[0], kn1 - r2) * choose(t[1], r2);
         }
