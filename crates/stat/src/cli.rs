@@ -161,11 +161,15 @@ pub fn run_with_stdin(
 ) -> u8 {
     let code = match main(args, stdin, stdout, stderr) {
         Ok(()) => EXIT_OK,
-        Err(Failure::Usage(msg)) => {
-            if !msg.is_empty() {
-                let _ = writeln!(stderr, "error: {msg}");
-            }
+        Err(Failure::Usage(None)) => {
             let _ = write!(stderr, "{USAGE}");
+            EXIT_USAGE
+        }
+        Err(Failure::Usage(Some(msg))) => {
+            let _ = writeln!(
+                stderr,
+                "error: {msg}\nhint: sextant benchstat -h lists the flags"
+            );
             EXIT_USAGE
         }
         Err(Failure::Error(msg, hint)) => {
@@ -186,7 +190,8 @@ pub fn run_with_stdin(
 
 enum Failure {
     Help,
-    Usage(String),
+    /// A usage error: with a message, or None to print the usage (no arguments).
+    Usage(Option<String>),
     Error(String, Option<String>),
 }
 
@@ -203,10 +208,10 @@ fn main(
     let flags = match parse_flags(args) {
         Ok(f) => f,
         Err(FlagsError::Help) => return Err(Failure::Help),
-        Err(FlagsError::Usage(m)) => return Err(Failure::Usage(m)),
+        Err(FlagsError::Usage(m)) => return Err(Failure::Usage(Some(m))),
     };
     if flags.inputs.is_empty() {
-        return Err(Failure::Usage("no inputs".to_string()));
+        return Err(Failure::Usage(None));
     }
     let mut filter =
         Filter::new(&flags.filter).map_err(|e| err(format!("parsing -filter: {e}")))?;

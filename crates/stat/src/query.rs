@@ -568,13 +568,21 @@ mod tests {
             ("a:b c", "expected key:value", 4),
             ("a:(b c)", "value list must be separated by OR", 5),
             ("(a:b", "missing \")\"", 4),
-            ("a:/x/y", "regexp must be followed by space or an operator (unescaped \"/\"?)", 5),
+            (
+                "a:/x/y",
+                "regexp must be followed by space or an operator (unescaped \"/\"?)",
+                5,
+            ),
             ("a:\"b", "missing end quote", 2),
             ("x:y )", "unexpected \")\"", 4),
         ];
         for (q, msg, col) in filters {
             let e = parse_filter(q).expect_err(q);
-            assert_eq!(e.to_string(), format!("syntax error: {msg}\n\t{q}\n\t{}^", " ".repeat(col)), "{q}");
+            assert_eq!(
+                e.to_string(),
+                format!("syntax error: {msg}\n\t{q}\n\t{}^", " ".repeat(col)),
+                "{q}"
+            );
         }
         let projections = [
             ("a@(", "missing )", 3),
@@ -584,7 +592,11 @@ mod tests {
         ];
         for (q, msg, col) in projections {
             let e = parse_projection(q).expect_err(q);
-            assert_eq!(e.to_string(), format!("syntax error: {msg}\n\t{q}\n\t{}^", " ".repeat(col)), "{q}");
+            assert_eq!(
+                e.to_string(),
+                format!("syntax error: {msg}\n\t{q}\n\t{}^", " ".repeat(col)),
+                "{q}"
+            );
         }
     }
 
