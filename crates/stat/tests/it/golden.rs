@@ -2,14 +2,10 @@
 //! exactly what golang.org/x/perf's benchstat printed (stdout and stderr), for every
 //! case listed in testdata/benchstat/cases.txt. A case becomes a test by being listed.
 
-use std::path::PathBuf;
-
-fn testdata() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/benchstat")
-}
+use crate::{run_in_testdata, testdata};
 
 /// Splits a case's arguments at spaces, keeping "double-quoted" runs together.
-fn split_args(s: &str) -> Vec<String> {
+pub(crate) fn split_args(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let (mut quoted, mut any) = (false, false);
@@ -50,8 +46,6 @@ fn expected_stderr(name: &str, go: &str) -> String {
 fn every_case_matches_go_benchstat() {
     let dir = testdata();
     let cases = std::fs::read_to_string(dir.join("cases.txt")).expect("cases.txt");
-    let cwd = std::env::current_dir().expect("cwd");
-    std::env::set_current_dir(&dir).expect("chdir to testdata");
     let mut failures = Vec::new();
     let mut n = 0;
     for line in cases.lines() {
@@ -61,14 +55,12 @@ fn every_case_matches_go_benchstat() {
         }
         let (name, args) = line.split_once(": ").expect("name: args");
         let args = split_args(args);
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let code = sextant_stat::run(&args, &mut out, &mut err);
-        let want_out = std::fs::read_to_string(format!("{name}.stdout")).expect("golden stdout");
-        let want_err = std::fs::read_to_string(format!("{name}.stderr")).expect("golden stderr");
-        let (out, err) = (
-            String::from_utf8(out).expect("utf8"),
-            String::from_utf8(err).expect("utf8"),
-        );
+        let (code, out, err) = run_in_testdata(&args);
+        let read = |ext: &str| {
+            let path = dir.join(format!("{name}.{ext}"));
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        };
+        let (want_out, want_err) = (read("stdout"), read("stderr"));
         if code != 0 {
             failures.push(format!("{name}: exit {code}: {err}"));
         }
@@ -84,7 +76,6 @@ fn every_case_matches_go_benchstat() {
         }
         n += 1;
     }
-    std::env::set_current_dir(cwd).expect("chdir back");
     assert!(n >= 20, "only {n} cases");
     assert!(
         failures.is_empty(),
