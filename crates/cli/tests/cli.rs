@@ -1,0 +1,161 @@
+//! The `sextant pprof` binary's contract beyond the goldens: exit codes, error messages on
+//! stderr with nothing on stdout, Go's flag syntax, and a quiet exit on a closed pipe.
+//!
+//! Error texts that go tool pprof also prints are Go's (checked against Go 1.19).
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+fn testdata() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/go")
+}
+
+/// Runs `sextant pprof ARGS` in testdata/go; returns (exit code, stdout, stderr).
+fn pprof(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sextant"))
+        .arg("pprof")
+        .args(args)
+        .current_dir(testdata())
+        .output()
+        .expect("running sextant");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn assert_fails(args: &[&str], code: i32, message: &str) {
+    let (rc, stdout, stderr) = pprof(args);
+    assert_eq!(rc, code, "exit code of {args:?}; stderr: {stderr}");
+    assert!(stdout.is_empty(), "stdout of {args:?} holds data: {stdout}");
+    assert!(
+        stderr.starts_with("error: "),
+        "stderr of {args:?}: {stderr}"
+    );
+    assert!(
+        stderr.contains(message),
+        "stderr of {args:?} lacks {message:?}: {stderr}"
+    );
+}
+
+#[test]
+fn go_flag_syntax_single_double_dash_and_separate_values() {
+    let (rc, want, _) = pprof(&["-top", "-nodecount=3", "go1.19.cpu.pb.gz"]);
+    assert_eq!(rc, 0);
+    for args in [
+        &["--top", "--nodecount", "3", "go1.19.cpu.pb.gz"][..],
+        &["-top=true", "-nodecount", "3", "go1.19.cpu.pb.gz"][..],
+        &["-text", "--nodecount=3", "go1.19.cpu.pb.gz"][..],
+    ] {
+        assert_eq!(pprof(args).1, want, "{args:?}");
+    }
+}
+
+#[test]
+fn missing_file_is_a_failure() {
+    assert_fails(&["-top", "no-such.pb.gz"], 1, "no-such.pb.gz");
+}
+
+#[test]
+fn text_that_is_not_a_profile_is_a_failure() {
+    assert_fails(&["-top", "regen.sh"], 1, "not a profile");
+}
+
+#[test]
+fn empty_file_is_a_failure() {
+    let empty = std::env::temp_dir().join(format!("sextant-empty-{}.pb.gz", std::process::id()));
+    std::fs::write(&empty, b"").unwrap();
+    assert_fails(&["-top", empty.to_str().unwrap()], 1, "empty");
+    let _ = std::fs::remove_file(empty);
+}
+
+#[test]
+fn unknown_sample_index_lists_the_valid_ones() {
+    assert_fails(
+        &["-top", "-sample_index=foo", "go1.19.heap.pb.gz"],
+        2,
+        "sample_index \"foo\" must be one of: [alloc_objects alloc_space inuse_objects inuse_space]",
+    );
+}
+
+#[test]
+fn bad_regexps_are_usage_errors() {
+    assert_fails(
+        &["-peek=(", "go1.19.cpu.pb.gz"],
+        2,
+        "parsing argument regexp (",
+    );
+    assert_fails(&["-top", "-focus=(", "go1.19.cpu.pb.gz"], 2, "focus");
+}
+
+#[test]
+fn conflicting_flags_are_usage_errors() {
+    assert_fails(
+        &["-top", "-cum", "-flat", "go1.19.cpu.pb.gz"],
+        2,
+        "conflicting options set: [cum flat]",
+    );
+    assert_fails(
+        &["-top", "-traces", "go1.19.cpu.pb.gz"],
+        2,
+        "must set at most one output format",
+    );
+    assert_fails(
+        &[
+            "-top",
+            "-base=go1.19.cpu2.pb.gz",
+            "-diff_base=go1.19.cpu2.pb.gz",
+            "go1.19.cpu.pb.gz",
+        ],
+        2,
+        "-base and -diff_base flags cannot both be specified",
+    );
+}
+
+#[test]
+fn unknown_flags_and_missing_values_are_usage_errors() {
+    assert_fails(
+        &["-topp", "go1.19.cpu.pb.gz"],
+        2,
+        "flag provided but not defined: -topp",
+    );
+    assert_fails(
+        &["-top", "-nodecount=x", "go1.19.cpu.pb.gz"],
+        2,
+        "invalid value \"x\" for flag -nodecount",
+    );
+    assert_fails(
+        &["-top", "-nodecount"],
+        2,
+        "flag needs an argument: -nodecount",
+    );
+    assert_fails(&["-top"], 2, "no profile source specified");
+}
+
+#[test]
+fn closed_pipe_exits_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sextant"))
+        .args(["pprof", "-traces", "go1.19.cpu.pb.gz"])
+        .current_dir(testdata())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read a little, then hang up, as `| head -1` does; the traces are larger than a pipe.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit {status:?}, stderr {stderr}");
+    assert!(stderr.is_empty(), "stderr: {stderr}");
+}

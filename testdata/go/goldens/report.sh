@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Golden outputs of `go tool pprof` (Go 1.19) for sextant-report's text reports: -top, -traces,
+# -tree and -peek on every go1.19.* profile, with the options that shape them (sort order,
+# node count and fractions, granularity, inlines, units, sample index, -mean, -divide_by,
+# compact labels, filters with relative percentages, diff and base profiles).
+# Writes golden-report/<stem>.<format>.txt and golden-report/MANIFEST.tsv, one line per
+# golden: "<golden file>\t<go tool pprof arguments>", profile names relative to testdata/go
+# (the directory pprof runs in). Arguments never hold spaces: the manifest splits on them.
+# When Go prints to stderr, that text is kept beside the golden as <stem>.<format>.stderr.txt.
+#
+# Golden stems name their options as pprof's testdata does; characters a file name can't
+# hold are spelled out: '/' becomes '_', ':' becomes '..', '|' becomes '+'.
+# Called by ../regen.sh; can be run alone (from anywhere) to remake only these goldens.
+set -euo pipefail
+set -f # the arguments hold regexps; never glob them
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="$here/golden-report"
+manifest="$out/MANIFEST.tsv"
+go="${GO:-go}"
+export TZ=UTC
+# No binary may be found for the mappings: the tests that read these goldens have none.
+PPROF_BINARY_PATH="$(mktemp -d "${TMPDIR:-/tmp}/sextant-pprof.XXXXXX")"
+export PPROF_BINARY_PATH
+trap 'rmdir "$PPROF_BINARY_PATH"' EXIT
+
+cpu=go1.19.cpu.pb.gz
+cpu2=go1.19.cpu2.pb.gz
+heap=go1.19.heap.pb.gz
+allocs=go1.19.allocs.pb.gz
+block=go1.19.block.pb.gz
+mutex=go1.19.mutex.pb.gz
+goroutine=go1.19.goroutine.pb.gz
+
+entries=()
+# g STEM FORMATS ARG...: one golden per format, each made by `go tool pprof -FORMAT ARG...`.
+# A format "peek=RE" becomes the golden STEM.peek=RE.txt and the flag -peek=RE.
+g() {
+  local stem=$1 formats=$2 format
+  shift 2
+  for format in $formats; do
+    entries+=("$stem.$format.txt"$'\t'"-$format $*")
+  done
+}
+
+# Every profile, every text report.
+for p in cpu cpu2 heap allocs goroutine block mutex threadcreate allocs.delta block.delta; do
+  g "$p" "top traces tree" "go1.19.$p.pb.gz"
+done
+g cpu "peek=main. peek=isSpace" $cpu
+g cpu2 "peek=serialize" $cpu2
+g heap "peek=main" $heap
+g block "peek=sync" $block
+g goroutine "peek=Mutex" $goroutine
+
+# Sort order, node count, trimming.
+for p in cpu cpu2 heap allocs block; do
+  g "$p.cum" "top tree" -cum "go1.19.$p.pb.gz"
+  g "$p.nodecount=5" "top tree" -nodecount=5 "go1.19.$p.pb.gz"
+  g "$p.trim=false" "top tree" -trim=false "go1.19.$p.pb.gz"
+done
+g cpu.nodecount=1 top -nodecount=1 $cpu
+g cpu.nodecount=100 tree -nodecount=100 $cpu
+g cpu.nodecount=5.cum top -nodecount=5 -cum $cpu
+g cpu.nodefraction=0.05 "top tree" -nodefraction=0.05 $cpu
+g cpu.nodefraction=0 top -nodefraction=0 $cpu
+g cpu.edgefraction=0.05 tree -edgefraction=0.05 $cpu
+g cpu.nodefraction=0.1.edgefraction=0.1 tree -nodefraction=0.1 -edgefraction=0.1 $cpu
+g heap.nodefraction=0.2 top -nodefraction=0.2 $heap
+
+# Granularity and inlining.
+for p in cpu cpu2 heap goroutine; do
+  g "$p.lines" "top tree" -lines "go1.19.$p.pb.gz"
+  g "$p.files" "top tree" -files "go1.19.$p.pb.gz"
+  g "$p.filefunctions" "top tree" -filefunctions "go1.19.$p.pb.gz"
+  g "$p.addresses" "top tree" -addresses "go1.19.$p.pb.gz"
+  g "$p.noinlines" "top tree" -noinlines "go1.19.$p.pb.gz"
+done
+for p in cpu heap goroutine; do
+  g "$p.lines" traces -lines "go1.19.$p.pb.gz"
+  g "$p.addresses" traces -addresses "go1.19.$p.pb.gz"
+  g "$p.noinlines" traces -noinlines "go1.19.$p.pb.gz"
+done
+g cpu.lines.noinlines top -lines -noinlines $cpu
+g cpu.lines.cum top -lines -cum $cpu
+g cpu2.lines "peek=putVarint" -lines $cpu2
+
+# Units and values.
+g cpu.unit=ms "top tree" -unit=ms $cpu
+g heap.unit=ms traces -unit=ms $heap
+g cpu.unit=s top -unit=s $cpu
+g cpu.unit=ns top -unit=ns $cpu
+g cpu.unit=auto "top tree" -unit=auto $cpu
+g heap.unit=kb top -unit=kb $heap
+g heap.unit=MB top -unit=MB $heap
+g heap.unit=B top -unit=B $heap
+g heap.unit=auto top -unit=auto $heap
+g block.unit=us top -unit=us $block
+g cpu.divide_by=3 "top tree" -divide_by=3 $cpu
+g block.divide_by=3 traces -divide_by=3 $block
+g heap.divide_by=1024 top -divide_by=1024 $heap
+g heap.divide_by=0.5 top -divide_by=0.5 $heap
+g block.mean "traces tree" -mean $block
+g mutex.mean "traces tree" -mean $mutex
+g heap.mean top -mean $heap
+g cpu.sample_index=samples tree -sample_index=samples $cpu
+g goroutine.sample_index=0 traces -sample_index=0 $goroutine
+g heap.sample_index=alloc_space "top traces tree" -sample_index=alloc_space $heap
+g heap.sample_index=inuse_objects "traces tree" -sample_index=inuse_objects $heap
+g allocs.sample_index=alloc_objects tree -sample_index=alloc_objects $allocs
+g block.sample_index=contentions tree -sample_index=contentions $block
+g block.total_delay top -total_delay $block
+g block.mean_delay top -mean_delay $block
+g heap.alloc_space tree -alloc_space $heap
+
+# Headers.
+g cpu.compact_labels "top tree" -compact_labels $cpu
+g heap.compact_labels top -compact_labels $heap
+
+# Filters (the report's header lists them), with and without relative percentages.
+g cpu.focus=queryDB "traces tree" -focus=queryDB $cpu
+g cpu.focus=queryDB.relative_percentages "top tree" -focus=queryDB -relative_percentages $cpu
+g cpu.hide=runtime tree -hide=runtime $cpu
+g cpu.show_from=processRequest tree -show_from=processRequest $cpu
+g cpu.ignore=walkTree.cum top -ignore=walkTree -cum $cpu
+g cpu.tagfocus=endpoint=_api_a "traces tree" -tagfocus=endpoint=/api/a $cpu
+g cpu.focus=nomatch "top traces tree" -focus=noSuchFunction $cpu
+g heap.tagfocus=bytes=1kb.. "traces tree" -tagfocus=bytes=1kb: $heap
+g cpu2.tagshow=worker traces -tagshow=worker $cpu2
+g cpu2.taghide=worker traces -taghide=worker $cpu2
+g cpu.focus=walkTree.ignore=parseJSON.hide=runtime.show=main..tagfocus=worker=^1 top '-focus=walkTree' -ignore=parseJSON -hide=runtime '-show=main\.' -tagfocus=worker=^1 $cpu
+
+# Several profiles.
+g cpu+cpu2.merge "top traces tree" $cpu $cpu2
+g cpu.diff_base=cpu2 "top traces tree" -diff_base=$cpu2 $cpu
+g cpu.base=cpu2 "top tree" -base=$cpu2 $cpu
+g cpu.diff_base=cpu2.drop_negative "top tree" -diff_base=$cpu2 -drop_negative $cpu
+g cpu.diff_base=cpu2.cum top -diff_base=$cpu2 -cum $cpu
+g heap.base=heap.normalize top -base=$heap -normalize $heap
+
+# Replace the previous goldens of this script (and only those).
+mkdir -p "$out"
+if [ -f "$manifest" ]; then
+  cut -f1 "$manifest" | while read -r old; do
+    rm -f "$out/$old" "$out/${old%.txt}.stderr.txt"
+  done
+fi
+
+cd "$here"
+: >"$manifest.tmp"
+for entry in "${entries[@]}"; do
+  file=${entry%%$'\t'*}
+  read -r -a args <<<"${entry#*$'\t'}"
+  if ! "$go" tool pprof "${args[@]}" >"$out/$file" 2>"$out/${file%.txt}.stderr.txt"; then
+    echo "report.sh: go tool pprof ${args[*]} failed:" >&2
+    cat "$out/${file%.txt}.stderr.txt" >&2
+    exit 1
+  fi
+  [ -s "$out/${file%.txt}.stderr.txt" ] || rm "$out/${file%.txt}.stderr.txt"
+  printf '%s\t%s\n' "$file" "${args[*]}" >>"$manifest.tmp"
+done
+mv "$manifest.tmp" "$manifest"
+echo "report.sh: wrote $(wc -l <"$manifest") goldens" >&2
