@@ -14,7 +14,6 @@
 //! containing `=` or `,` is split there.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use regex::Regex;
 
@@ -156,25 +155,21 @@ fn parse_range(option: &str, filter: &str) -> Result<Option<(String, Bounds)>> {
     Ok(Some((unit, bounds)))
 }
 
-/// The matching state of one filter over one profile: the filter plus caches keyed by the
-/// addresses of the labels' shared strings, so each distinct key or key/value pair is
-/// converted or matched once, not once per sample.
-struct Matcher<'f> {
+/// The matching state of one filter over one profile's samples (borrowed for `'s`): the
+/// filter plus caches, so each distinct key or key/value pair is converted or matched once,
+/// not once per sample.
+struct Matcher<'f, 's> {
     filter: &'f TagFilter,
     units: &'f HashMap<String, String>,
     /// Numeric filters: label key -> conversion of its values to the filter's unit, or `None`
     /// when the key's unit does not scale to it (pprof then never matches).
-    conversions: HashMap<usize, Option<Conversion>>,
+    conversions: HashMap<&'s str, Option<Conversion>>,
     /// Regexp filters: (key, value) -> bit set of the regexps matching (`key:value` without a
     /// filter key, the value alone with one).
-    matches: HashMap<(usize, usize), u64>,
+    matches: HashMap<(&'s str, &'s str), u64>,
 }
 
-fn addr(s: &Arc<str>) -> usize {
-    Arc::as_ptr(s) as *const u8 as usize
-}
-
-impl<'f> Matcher<'f> {
+impl<'f, 's> Matcher<'f, 's> {
     fn new(filter: &'f TagFilter, units: &'f HashMap<String, String>) -> Self {
         Matcher {
             filter,
@@ -189,12 +184,12 @@ impl<'f> Matcher<'f> {
     }
 
     /// Whether the sample's labels satisfy the filter.
-    fn matches(&mut self, s: &Sample) -> bool {
+    fn matches(&mut self, s: &'s Sample) -> bool {
         match &self.filter.what {
             What::Range { unit, bounds } => s.label.iter().any(|l| match &l.value {
                 LabelValue::Num { num, .. } if self.wanted(&l.key) => {
                     let units = self.units;
-                    let conv = self.conversions.entry(addr(&l.key)).or_insert_with(|| {
+                    let conv = self.conversions.entry(&l.key).or_insert_with(|| {
                         let from = units.get(&*l.key).map_or("", String::as_str);
                         Some(Conversion::new(from, unit)).filter(|c| c.unit == *unit)
                     });
@@ -237,22 +232,19 @@ impl<'f> Matcher<'f> {
     }
 
     /// Which of (at most 64) regexps match this label: bit i for regexp i.
-    fn regexp_bits(&mut self, res: &[Regex], key: &Arc<str>, value: &Arc<str>) -> u64 {
+    fn regexp_bits(&mut self, res: &[Regex], key: &'s str, value: &'s str) -> u64 {
         let keyed = self.filter.key.is_some();
-        *self
-            .matches
-            .entry((addr(key), addr(value)))
-            .or_insert_with(|| {
-                let text = match keyed {
-                    true => value.to_string(),
-                    false => format!("{key}:{value}"),
-                };
-                let mut bits = 0u64;
-                for (i, re) in res.iter().enumerate() {
-                    bits |= u64::from(re.is_match(&text)) << i;
-                }
-                bits
-            })
+        *self.matches.entry((key, value)).or_insert_with(|| {
+            let text = match keyed {
+                true => value.to_string(),
+                false => format!("{key}:{value}"),
+            };
+            let mut bits = 0u64;
+            for (i, re) in res.iter().enumerate() {
+                bits |= u64::from(re.is_match(&text)) << i;
+            }
+            bits
+        })
     }
 }
 impl Profile {
@@ -273,8 +265,7 @@ impl Profile {
         }
         let mut focus = focus.map(|f| Matcher::new(f, units));
         let mut ignore = ignore.map(|f| Matcher::new(f, units));
-        // Decide every sample before removing any: the caches are keyed by string addresses,
-        // which must stay alive (and so unique) while they are in use.
+        // Decide every sample before removing any: the caches borrow the labels' strings.
         let keep: Vec<bool> = self
             .sample
             .iter()
