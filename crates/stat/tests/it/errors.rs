@@ -183,3 +183,45 @@ fn repeated_unlabeled_inputs_are_numbered_as_go_does() {
     assert_eq!(code, 0);
     assert!(out.contains("│   old.txt#0    │"), "{out}");
 }
+
+/// Row labels of the first table, in order.
+fn first_table_rows(out: &str) -> Vec<String> {
+    out.lines()
+        .skip_while(|l| !l.contains("vs base"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("geomean"))
+        .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn sort_reorders_rows_by_name_or_change() {
+    // Changes of the sec/op medians in oldnew.stdout (new/old - 1): Contains -99.40%,
+    // n=1000 -99.37%, n=100 -98.03%, n=10 -89.78%, Sort/n=10 452.4/485.8-1 = -6.9%,
+    // ascii 414.1/382.8-1 = +8.2%, Sort/n=10000 1.751/1.547-1 = +13.2%,
+    // mixed 845.3/723.1-1 = +16.9%, Sort/n=1000 +42.17%, Sort/n=100 +92.23%.
+    let (code, out, _) = run_in_testdata(&args(&["-sort", "delta", "old.txt", "new.txt"]));
+    assert_eq!(code, 0);
+    assert_eq!(
+        first_table_rows(&out),
+        [
+            "Contains-2",
+            "StringBuilder/n=1000-2",
+            "StringBuilder/n=100-2",
+            "StringBuilder/n=10-2",
+            "Sort/n=10-2",
+            "RuneCount/ascii-2",
+            "Sort/n=10000-2",
+            "RuneCount/mixed-2",
+            "Sort/n=1000-2",
+            "Sort/n=100-2",
+        ]
+    );
+    let (_, out, _) = run_in_testdata(&args(&["-sort", "-name", "old.txt", "new.txt"]));
+    let rows = first_table_rows(&out);
+    let mut want = rows.clone();
+    want.sort();
+    want.reverse();
+    assert_eq!(rows, want);
+    assert_eq!(rows[0], "StringBuilder/n=1000-2");
+}

@@ -210,3 +210,30 @@ fn scaling_the_input_files_scales_the_printed_table() {
     assert!(scaled.contains("64.00Ki ± 0%"), "{scaled}");
     assert!(scaled.contains("16.00Ki ± 0%"), "{scaled}");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever the input, benchstat prints or reports an error: it never panics.
+    #[test]
+    fn any_input_gives_a_table_or_an_error(lines in prop::collection::vec(line(), 0..30)) {
+        let text = lines.join("\n");
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let a = vec!["-".to_string()];
+        let code = sextant_stat::run_with_stdin(&a, &mut text.as_bytes(), &mut out, &mut err);
+        prop_assert!(code == 0 || code == 1, "exit {}", code);
+        if code == 1 {
+            prop_assert!(String::from_utf8_lossy(&err).contains("error: "));
+        }
+    }
+}
+
+/// Lines that look like Go's format, mangled.
+fn line() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "Benchmark[A-Za-z/=0-9-]{0,12}[ \t]+[0-9x]{0,4}([ \t]+[-0-9.e+]{0,6}[ \t]+[a-zA-Z/]{0,6}){0,3}",
+        "[a-z]{1,5}:[ a-z]{0,6}",
+        "Unit [a-zA-Z/]{0,6}( [a-z]{0,5}=?[a-z]{0,5}){0,2}",
+        ".{0,20}",
+    ]
+}
