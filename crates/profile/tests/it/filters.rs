@@ -12,7 +12,8 @@
 //! Samples are compared as a sorted multiset of (values, stack as function names leaf first
 //! with inlined lines expanded, label lines), parsed from `-raw` text on both sides, so that
 //! the comparison does not depend on how ids are numbered. Go merges every profile it reads
-//! (summing equal samples, dropping all-zero ones); the comparison does the same to both sides.
+//! (summing equal samples, dropping all-zero ones); our side is merged too before filtering,
+//! and the comparison sums samples equal by name on both sides.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -49,16 +50,19 @@ fn raw_samples(text: &str) -> Vec<RawSample> {
                 .push(l.trim().to_string()),
         }
     }
+    // Location id -> its functions, or its address when it has no lines.
     let mut frames: std::collections::HashMap<u64, Vec<String>> = Default::default();
+    let mut addresses: std::collections::HashMap<u64, String> = Default::default();
     let mut current = 0;
     for l in lines {
         if l.starts_with("Mappings") {
             break;
         }
         let rest = match location_head(l) {
-            Some((id, rest)) => {
+            Some((id, address, rest)) => {
                 current = id;
                 frames.insert(id, Vec::new());
+                addresses.insert(id, address.to_string());
                 rest
             }
             None => l.trim(),
@@ -73,7 +77,7 @@ fn raw_samples(text: &str) -> Vec<RawSample> {
             let stack = ids
                 .iter()
                 .flat_map(|id| match frames.get(id) {
-                    Some(f) if f.is_empty() => vec![format!("<no lines @{id}>")],
+                    Some(f) if f.is_empty() => vec![format!("<no lines at {}>", addresses[id])],
                     Some(f) => f.clone(),
                     None => panic!("sample uses location {id}, which is not in the table"),
                 })
@@ -119,18 +123,21 @@ fn sample_head(l: &str) -> Option<(Vec<i64>, Vec<u64>)> {
     (!values.is_empty()).then_some((values, ids))
 }
 
-/// `     3: 0x4a1b2c M=1 main.f /src/main.go:10 s=0` -> 3 and `main.f /src/main.go:10 s=0`.
-fn location_head(l: &str) -> Option<(u64, &str)> {
+/// `     3: 0x4a1b2c M=1 main.f /src/main.go:10 s=0` -> 3, `0x4a1b2c` and
+/// `main.f /src/main.go:10 s=0`.
+fn location_head(l: &str) -> Option<(u64, &str, &str)> {
     let (id, rest) = l.trim_start().split_once(": ")?;
     let id = id.parse().ok()?;
-    let rest = rest.strip_prefix("0x")?;
-    let mut rest = rest.split_once(' ').map_or("", |r| r.1);
+    if !rest.starts_with("0x") {
+        return None;
+    }
+    let (address, mut rest) = rest.split_once(' ').unwrap_or((rest, ""));
     for prefix in ["M=", "[F]"] {
         if rest.starts_with(prefix) {
             rest = rest.split_once(' ').map_or("", |r| r.1);
         }
     }
-    Some((id, rest.trim()))
+    Some((id, address, rest.trim()))
 }
 
 /// `main.f /src/main.go:10 s=0` -> `main.f`; `??` stays.
@@ -169,8 +176,16 @@ fn filter_options(args: &[&str]) -> Option<Filters> {
 
 /// What go tool pprof -raw does with filters: read, drop uninteresting frames, filter.
 fn filtered(p: &mut Profile, f: &Filters) -> Vec<String> {
-    p.remove_uninteresting().unwrap();
+    read_as_go_does(p);
     apply_filters(p, f).unwrap()
+}
+
+/// What go tool pprof does to every profile it reads before any option: merge it (which
+/// drops all-zero samples and the locations no sample uses: pprof's "matched no samples"
+/// warnings look at locations), then drop the frames `drop_frames` names.
+fn read_as_go_does(p: &mut Profile) {
+    *p = sextant_profile::merge(&[p]).unwrap();
+    p.remove_uninteresting().unwrap();
 }
 
 /// Compares our samples with Go's, printing the first differences.
@@ -646,4 +661,199 @@ mod never_panic {
             }
         }
     }
+}
+
+/// A small deterministic generator (xorshift64*), so that failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.below(xs.len())]
+    }
+}
+
+/// A random valid profile: names built from pieces that filters and pruning treat specially
+/// (none that go tool pprof's demangler would rewrite), several mappings, inlined lines,
+/// string and numeric labels.
+fn random_profile(rng: &mut Rng) -> Profile {
+    use sextant_profile::*;
+    const PIECES: &[&str] = &["main.", "a", "b", "(x)", ".c", "{{closure}}", "é", "_1"];
+    const FILES: &[&str] = &["app/a.go", "app/b.go", "lib/c.c", "é.go"];
+    const MAPS: &[&str] = &["/bin/app", "/lib/libc.so", "[vdso]"];
+    let mut p = Profile {
+        sample_type: vec![ValueType::new("samples", "count")],
+        ..Profile::default()
+    };
+    for (i, m) in MAPS.iter().enumerate() {
+        p.mapping.push(Mapping {
+            id: MappingId(i as u64 + 1),
+            memory_start: (i as u64 + 1) << 20,
+            memory_limit: ((i as u64 + 2) << 20) - 1,
+            filename: m.to_string(),
+            // Symbolized, so that go tool pprof does not look for the binaries.
+            has_functions: true,
+            ..Mapping::default()
+        });
+    }
+    for i in 0..2 + rng.below(8) {
+        let name: String = (0..1 + rng.below(3)).map(|_| rng.pick(PIECES)).collect();
+        p.function.push(Function {
+            id: FunctionId(i as u64 + 1),
+            name: name.clone(),
+            system_name: name,
+            filename: rng.pick(FILES).to_string(),
+            start_line: 0,
+        });
+    }
+    for i in 0..1 + rng.below(10) {
+        let m = 1 + rng.below(MAPS.len()) as u64;
+        let line = (0..rng.below(4))
+            .map(|_| Line {
+                function_id: Some(FunctionId(1 + rng.below(p.function.len()) as u64)),
+                line: 1 + rng.below(50) as i64,
+                column: 0,
+            })
+            .collect();
+        p.location.push(Location {
+            id: LocationId(i as u64 + 1),
+            mapping_id: Some(MappingId(m)),
+            address: (m << 20) + 16 * (i as u64 + 1),
+            line,
+            is_folded: false,
+        });
+    }
+    for _ in 0..1 + rng.below(12) {
+        let location = (0..rng.below(6))
+            .map(|_| LocationId(1 + rng.below(p.location.len()) as u64))
+            .collect();
+        let mut label = Vec::new();
+        for _ in 0..rng.below(3) {
+            label.push(match rng.below(3) {
+                0 => Label::str(rng.pick(&["k", "kk"]), rng.pick(&["v1", "v2", "1"])),
+                1 => Label::num("n", [64, 512, 1024, 4096][rng.below(4)], ""),
+                _ => Label::num("t", 1_000_000 * rng.below(3) as i64, "nanoseconds"),
+            });
+        }
+        let value = vec![1 + rng.below(100) as i64];
+        p.sample.push(Sample {
+            location,
+            value,
+            label,
+        });
+    }
+    p
+}
+
+/// A random command line of one to three filter options.
+fn random_options(rng: &mut Rng) -> Vec<String> {
+    const NAME: &[&str] = &["focus", "ignore", "hide", "show", "show_from", "prune_from"];
+    const RE: &[&str] = &[
+        "a",
+        "^main\\.a$",
+        "b\\(",
+        "\\(x\\)",
+        "{{closure}}",
+        "é",
+        "\\w+é",
+        "^\\w+$",
+        "libc",
+        "app/b",
+        "a|c",
+        "[ab]\\b",
+        "\\.c",
+        "vdso",
+        "_1$",
+        "\\Qmain.\\E",
+        "zzz",
+    ];
+    const TAG: &[&str] = &[
+        "k=v1",
+        "v1",
+        "k:v",
+        "kk=v1,v2",
+        "k=1",
+        "n=1kb:",
+        ":512",
+        "512b",
+        "n=64b:2kb",
+        "1ms:",
+        "t=:1ms",
+        "k",
+        "kk:v2,k:v",
+        "x",
+    ];
+    const KEY: &[&str] = &["k", "n", "^k$", "t|kk", "z"];
+    (0..1 + rng.below(3))
+        .map(|_| match rng.below(4) {
+            0 | 1 => format!("-{}={}", rng.pick(NAME), rng.pick(RE)),
+            2 => format!(
+                "-{}={}",
+                rng.pick(&["tagfocus", "tagignore"]),
+                rng.pick(TAG)
+            ),
+            _ => format!("-{}={}", rng.pick(&["tagshow", "taghide"]), rng.pick(KEY)),
+        })
+        .collect()
+}
+
+/// Random profiles and options through both tools. `SEXTANT_RANDOM_FILTER_CASES=n` runs `n`
+/// cases instead of 60 (each costs one go tool pprof run, about 50 ms).
+#[test]
+fn random_filters_match_go_tool_pprof() {
+    let mut rng = Rng(0x5EED_F11E_u64);
+    let mut failures = Vec::new();
+    let cases = std::env::var("SEXTANT_RANDOM_FILTER_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(60);
+    for case in 0..cases {
+        let p0 = random_profile(&mut rng);
+        let mut args = random_options(&mut rng);
+        // pprof keeps the last value of a repeated flag.
+        args.reverse();
+        args.dedup_by(|a, b| a.split('=').next() == b.split('=').next());
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let Some((stdout, stderr)) = go_raw(&p0, &argv) else {
+            eprintln!("note: `go` is not on PATH: go tool pprof comparisons skipped");
+            return;
+        };
+        let name = format!("case {case} {argv:?}");
+        let mut p = p0.clone();
+        let f = filter_options(&argv).unwrap();
+        read_as_go_does(&mut p);
+        match apply_filters(&mut p, &f) {
+            Err(e) => {
+                if stdout.contains("Samples:") {
+                    failures.push(format!("{name}: we failed ({e}), Go did not"));
+                }
+            }
+            Ok(warnings) => {
+                if let Err(e) = assert_same_samples(&name, &p, &stdout) {
+                    failures.push(format!("{e}\nprofile:\n{p0}"));
+                }
+                let mut want: Vec<String> = stderr.lines().map(String::from).collect();
+                let mut got = p0.num_label_unit_warnings();
+                got.extend(warnings);
+                if want.len() != got.len() {
+                    want.sort();
+                    got.sort();
+                }
+                if got != want {
+                    failures.push(format!("{name}: warnings {got:?}, Go printed {want:?}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
