@@ -1,0 +1,247 @@
+//! Records to a [`Profile`]: aggregation on the session thread, then symbolization once,
+//! at stop, for the addresses the profile holds and nothing else.
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
+
+use sextant_profile::{
+    Function, FunctionId, Label, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
+    ValueType,
+};
+use sextant_symbolize::{LoadedModule, Symbolizer};
+
+use super::buffer::{Record, TRUNCATED, UNWIND_FAILED};
+use super::timer::thread_name;
+
+use super::{LOST_SAMPLES_FUNCTION as LOST_FRAME, TRUNCATED_STACK_FUNCTION as TRUNCATED_FRAME};
+
+#[derive(Hash, PartialEq, Eq)]
+struct Key {
+    pcs: Box<[u64]>,
+    truncated: bool,
+    tid: u32,
+    labels: u64,
+}
+
+/// Samples summed by (stack, thread, labels), as the session thread drains them.
+#[derive(Default)]
+pub(crate) struct Aggregate {
+    counts: HashMap<Key, (u64, u64)>,
+    names: HashMap<u32, String>,
+    pub(crate) periods: u64,
+    pub(crate) truncated: u64,
+    pub(crate) unwind_failed: u64,
+}
+
+impl Aggregate {
+    /// Adds one record.
+    pub(crate) fn add(&mut self, r: &Record) {
+        let depth = (r.depth as usize).clamp(1, r.pcs.len());
+        let key = Key {
+            pcs: r.pcs[..depth].into(),
+            truncated: r.flags & TRUNCATED != 0,
+            tid: r.tid,
+            labels: r.labels,
+        };
+        let w = u64::from(r.weight);
+        let e = self.counts.entry(key).or_default();
+        e.0 += w;
+        e.1 += r.cpu_ns;
+        self.periods += w;
+        self.truncated += u64::from(r.flags & TRUNCATED != 0) * w;
+        self.unwind_failed += u64::from(r.flags & UNWIND_FAILED != 0) * w;
+        // Read the name while the thread most likely still runs.
+        self.names
+            .entry(r.tid)
+            .or_insert_with(|| thread_name(r.tid).unwrap_or_else(|| r.tid.to_string()));
+    }
+}
+
+/// What the profile says about the collection besides its samples.
+pub(crate) struct Header {
+    pub(crate) hz: u32,
+    pub(crate) start: SystemTime,
+    pub(crate) duration: Duration,
+    pub(crate) lost: u64,
+    pub(crate) comments: Vec<String>,
+}
+
+/// Builds the profile: mappings of this process, one location per address, functions,
+/// lines and inline frames from the symbolizer, `thread` and user labels.
+pub(crate) fn build(agg: Aggregate, h: Header, modules: &[LoadedModule], dwarf: bool) -> Profile {
+    let period = 1_000_000_000 / i64::from(h.hz.max(1));
+    let mut b = Builder {
+        modules,
+        symbolizer: if dwarf {
+            Symbolizer::new()
+        } else {
+            Symbolizer::symbols_only()
+        },
+        profile: Profile::default(),
+        locations: HashMap::new(),
+        functions: HashMap::new(),
+        pseudo: HashMap::new(),
+    };
+    b.profile.mapping = mappings(modules);
+    for (key, &(count, cpu_ns)) in &agg.counts {
+        let mut location: Vec<LocationId> = key.pcs.iter().map(|&pc| b.location(pc)).collect();
+        if key.truncated {
+            location.push(b.pseudo(TRUNCATED_FRAME));
+        }
+        let mut label = vec![Label::str("thread", &agg.names[&key.tid])];
+        for (k, v) in crate::labels::resolve(key.labels)
+            .iter()
+            .flat_map(|s| s.iter())
+        {
+            label.push(Label::str(k, v));
+        }
+        b.profile.sample.push(Sample {
+            location,
+            value: vec![count as i64, cpu_ns as i64],
+            label,
+        });
+    }
+    if h.lost > 0 {
+        let location = vec![b.pseudo(LOST_FRAME)];
+        let n = h.lost as i64;
+        b.profile.sample.push(Sample {
+            location,
+            value: vec![n, n * period],
+            label: Vec::new(),
+        });
+    }
+    let mut p = b.profile;
+    p.sample_type = vec![
+        ValueType::new("samples", "count"),
+        ValueType::new("cpu", "nanoseconds"),
+    ];
+    p.period_type = Some(ValueType::new("cpu", "nanoseconds"));
+    p.period = period;
+    p.time_nanos = h
+        .start
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i64);
+    p.duration_nanos = h.duration.as_nanos() as i64;
+    p.comments = h.comments;
+    if agg.truncated > 0 {
+        p.comments.push(format!(
+            "{} samples had stacks deeper than {} frames; their roots are cut and marked {TRUNCATED_FRAME}",
+            agg.truncated,
+            super::buffer::MAX_DEPTH
+        ));
+    }
+    if agg.unwind_failed > 0 {
+        p.comments.push(format!(
+            "{} of {} samples: the unwinder stopped before a recognised stack root",
+            agg.unwind_failed, agg.periods
+        ));
+    }
+    if h.lost > 0 {
+        p.comments.push(format!(
+            "{} samples lost: the sample buffer was full; they are counted under {LOST_FRAME}",
+            h.lost
+        ));
+    }
+    p
+}
+
+fn mappings(modules: &[LoadedModule]) -> Vec<Mapping> {
+    modules
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Mapping {
+            id: MappingId(i as u64 + 1),
+            memory_start: m.start,
+            memory_limit: m.end,
+            file_offset: m.file_offset,
+            filename: m.path.clone(),
+            build_id: m.build_id.clone().unwrap_or_default(),
+            has_functions: m.has_file,
+            ..Mapping::default()
+        })
+        .collect()
+}
+
+struct Builder<'a> {
+    modules: &'a [LoadedModule],
+    symbolizer: Symbolizer,
+    profile: Profile,
+    locations: HashMap<u64, LocationId>,
+    functions: HashMap<(String, String, String), FunctionId>,
+    pseudo: HashMap<&'static str, LocationId>,
+}
+
+impl Builder<'_> {
+    fn location(&mut self, addr: u64) -> LocationId {
+        if let Some(&id) = self.locations.get(&addr) {
+            return id;
+        }
+        let id = LocationId(self.profile.location.len() as u64 + 1);
+        let module = self.modules.iter().position(|m| m.contains(addr));
+        let mut line = Vec::new();
+        if let Some(i) = module.filter(|&i| self.modules[i].has_file) {
+            let m = &self.modules[i];
+            for f in self.symbolizer.symbolize(&m.path_buf(), m.svma(addr)) {
+                let function_id = self.function(f.function, f.system_name, f.file);
+                line.push(Line {
+                    function_id: Some(function_id),
+                    line: i64::from(f.line),
+                    column: 0,
+                });
+            }
+            let mapping = &mut self.profile.mapping[i];
+            if line.iter().any(|l| l.line > 0) {
+                mapping.has_filenames = true;
+                mapping.has_line_numbers = true;
+                mapping.has_inline_frames = true;
+            }
+        }
+        self.profile.location.push(Location {
+            id,
+            mapping_id: module.map(|i| MappingId(i as u64 + 1)),
+            address: addr,
+            line,
+            is_folded: false,
+        });
+        self.locations.insert(addr, id);
+        id
+    }
+
+    fn function(&mut self, name: String, system_name: String, filename: String) -> FunctionId {
+        let key = (name, system_name, filename);
+        if let Some(&id) = self.functions.get(&key) {
+            return id;
+        }
+        let id = FunctionId(self.profile.function.len() as u64 + 1);
+        self.profile.function.push(Function {
+            id,
+            name: key.0.clone(),
+            system_name: key.1.clone(),
+            filename: key.2.clone(),
+            start_line: 0,
+        });
+        self.functions.insert(key, id);
+        id
+    }
+
+    fn pseudo(&mut self, name: &'static str) -> LocationId {
+        if let Some(&id) = self.pseudo.get(name) {
+            return id;
+        }
+        let function_id = self.function(name.to_string(), name.to_string(), String::new());
+        let id = LocationId(self.profile.location.len() as u64 + 1);
+        self.profile.location.push(Location {
+            id,
+            mapping_id: None,
+            address: 0,
+            line: vec![Line {
+                function_id: Some(function_id),
+                line: 0,
+                column: 0,
+            }],
+            is_folded: false,
+        });
+        self.pseudo.insert(name, id);
+        id
+    }
+}

@@ -1,0 +1,27 @@
+//! `sextant`: the profiling library Rust programs embed, with Go's entry points.
+//!
+//! - [`cpu`]: `pprof.StartCPUProfile` / `StopCPUProfile`: per-thread CPU-time sampling,
+//!   async-signal-safe unwinding, profiles in profile.proto that `go tool pprof` and
+//!   `sextant pprof` read.
+//! - [`labels`]: `pprof.Do`: labels on the samples a piece of work takes.
+//!
+//! ```no_run
+//! let f = std::fs::File::create("cpu.pb.gz")?;
+//! sextant::cpu::start(f)?;
+//! sextant::labels::with(&[("endpoint", "/api")], || {
+//!     // ... the work to profile ...
+//! });
+//! sextant::cpu::stop()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! It depends on `sextant-profile` (the model and codec) and `sextant-symbolize` (names and
+//! lines), never on the analyzer.
+
+#[cfg(target_os = "linux")]
+pub mod cpu;
+mod error;
+pub mod labels;
+
+pub use error::{Error, Result};
+pub use sextant_profile::Profile;
