@@ -10,3 +10,4 @@ mod accuracy;
 mod example;
 mod interop;
 mod profile;
+mod stress;
