@@ -28,6 +28,7 @@ pub mod criterion;
 mod error;
 pub mod filter;
 mod format;
+mod gosort;
 mod mathx;
 mod normal;
 pub mod projection;

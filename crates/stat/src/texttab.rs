@@ -102,7 +102,8 @@ impl TextTable {
         // Widths: single-column cells first, then spanning cells widen the columns
         // they cover (widest first, evenly, skipping shrink columns) if too narrow.
         let mut ws = vec![0usize; self.cols];
-        self.cells.sort_by_key(|c| c.span);
+        // Go's unstable sort.Slice: its order among equal spans decides the widths.
+        crate::gosort::sort_slice(&mut self.cells, |a, b| a.span < b.span);
         for c in &self.cells {
             let mut w = (width(&c.value) + lmargin[c.col]) as i64;
             if c.span == 1 {
@@ -121,7 +122,7 @@ impl TextTable {
                     span_cols.push(col);
                 }
             }
-            span_cols.sort_by(|&a, &b| ws[b].cmp(&ws[a]));
+            crate::gosort::sort_slice(&mut span_cols, |&a, &b| ws[a] > ws[b]);
             let mut span = span_cols.len() as i64;
             for col in span_cols {
                 let avg = (w + span - 1) / span; // truncating, as Go
@@ -138,7 +139,7 @@ impl TextTable {
         }
         offs[self.cols] = off;
 
-        self.cells.sort_by_key(|c| (c.row, c.col));
+        crate::gosort::sort_slice(&mut self.cells, |a, b| (a.row, a.col) < (b.row, b.col));
         let mut out = String::new();
         let (mut row, mut off) = (0, 0);
         for c in &self.cells {
@@ -150,8 +151,9 @@ impl TextTable {
                 row += 1;
                 off = 0;
             }
-            // Go's `%*s` pads to |width| for a negative width, so overflowing cells
-            // shift the rest of the line rather than eat into it.
+            // Go's `%*s` pads to |width| for a negative width: after an overflowing
+            // cell, the gap is as wide as the overflow, yet the position counted
+            // afterwards is the column's own, as Go adds the signed width.
             let spaces = (offs[c.col] as i64 - off as i64).unsigned_abs() as usize;
             let _ = write!(
                 out,
@@ -160,7 +162,7 @@ impl TextTable {
                 c.left_margin,
                 lm = lmargin[c.col]
             );
-            off += spaces + lmargin[c.col];
+            off = offs[c.col] + lmargin[c.col];
             let tw = offs[c.col + c.span] - offs[c.col] - lmargin[c.col];
             let s = match c.align {
                 Align::Left => c.value.clone(),
