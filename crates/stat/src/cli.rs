@@ -287,7 +287,11 @@ fn main(
     };
     let (mut tables, b) = builder.into_tables(&opts);
     sort.apply(&mut tables, &b.row_by);
-    explain_missing_columns(&tables, &b, stderr);
+    // Columns are inputs by default; a unit missing from an input is then worth a word.
+    // Other column keys (`-col /n`) leave cells empty by design.
+    if flags.col == ".file" {
+        explain_missing_columns(&tables, &b, stderr);
+    }
     let out = if flags.format == "csv" {
         let (out, warnings) = to_csv(&tables, &b.table_by, &b.row_by, &b.col_by);
         let _ = stderr.write_all(warnings.as_bytes());
