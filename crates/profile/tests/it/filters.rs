@@ -733,6 +733,12 @@ fn random_profile(rng: &mut Rng) -> Profile {
             is_folded: false,
         });
     }
+    if rng.below(4) == 0 {
+        p.drop_frames = rng
+            .pick(&["a", "main\\..*", "b", "{{closure}}|é"])
+            .to_string();
+        p.keep_frames = rng.pick(&["", "", "main\\.a", "b.*"]).to_string();
+    }
     for _ in 0..1 + rng.below(12) {
         let location = (0..rng.below(6))
             .map(|_| LocationId(1 + rng.below(p.location.len()) as u64))
@@ -742,6 +748,9 @@ fn random_profile(rng: &mut Rng) -> Profile {
             label.push(match rng.below(3) {
                 0 => Label::str(rng.pick(&["k", "kk"]), rng.pick(&["v1", "v2", "1"])),
                 1 => Label::num("n", [64, 512, 1024, 4096][rng.below(4)], ""),
+                2 if rng.below(4) == 0 => {
+                    Label::num("size", 2, rng.pick(&["kilobytes", "bytes", "kb"]))
+                }
                 _ => Label::num("t", 1_000_000 * rng.below(3) as i64, "nanoseconds"),
             });
         }
