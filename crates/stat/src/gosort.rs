@@ -13,6 +13,11 @@ pub(crate) fn sort_slice<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
     pdqsort(&mut d, 0, n, limit as usize);
 }
 
+/// Sorts floats as Go's `sort.Float64s`: NaNs first, then ascending.
+pub(crate) fn sort_float64s(v: &mut [f64]) {
+    sort_slice(v, |a, b| a < b || (a.is_nan() && !b.is_nan()));
+}
+
 struct Data<'a, T, F> {
     v: &'a mut [T],
     less: F,

@@ -28,7 +28,7 @@ pub struct Sample {
 impl Sample {
     /// A sample of `values`, sorted.
     pub fn new(mut values: Vec<f64>) -> Sample {
-        values.sort_by(f64::total_cmp);
+        crate::gosort::sort_float64s(&mut values);
         Sample {
             values,
             warnings: Vec::new(),

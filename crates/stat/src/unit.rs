@@ -108,7 +108,16 @@ pub struct Scaler {
 impl Scaler {
     /// Formats `val` with this scale: `1.234µ`.
     pub fn format(&self, val: f64) -> String {
-        format!("{:.*}{}", self.prec, val / self.factor, self.prefix)
+        let v = val / self.factor;
+        // Go's strconv spells the non-finite values `NaN`, `+Inf` and `-Inf`.
+        let digits = if v.is_nan() {
+            "NaN".to_string()
+        } else if v.is_infinite() {
+            if v > 0.0 { "+Inf" } else { "-Inf" }.to_string()
+        } else {
+            format!("{:.*}", self.prec, v)
+        };
+        digits + self.prefix
     }
 }
 

@@ -90,8 +90,8 @@ fn u_test(x1: &[f64], x2: &[f64], tails: Tails) -> Result<UTest, UTestError> {
     }
     let mut a = x1.to_vec();
     let mut b = x2.to_vec();
-    a.sort_by(f64::total_cmp);
-    b.sort_by(f64::total_cmp);
+    crate::gosort::sort_float64s(&mut a);
+    crate::gosort::sort_float64s(&mut b);
     let (merged, labels) = labeled_merge(&a, &b);
 
     // Rank sum of the first sample with mid-ranks for ties; `t` holds tie-group sizes.
