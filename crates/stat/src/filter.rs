@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 
 use crate::benchfmt::BenchResult;
-use crate::projection::{Extractor, FixedFilter};
+use crate::extract::Extractor;
+use crate::projection::FixedFilter;
 use crate::query::{FilterExpr, QueryError, parse_filter};
 
 /// A compiled filter.

@@ -8,105 +8,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use regex::Regex;
-
 use crate::benchfmt::BenchResult;
+use crate::extract::{Extractor, full_excluded};
+use crate::order::cmp_num;
 use crate::query::{FieldSpec, QueryError, parse_projection};
 
 /// Identifies a distinct key of one projection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct KeyId(pub usize);
-
-/// How a projection reads one field's value from a result.
-#[derive(Debug, Clone)]
-pub(crate) enum Extractor {
-    /// `.name`: the base name.
-    Name,
-    /// `.fullname` as written.
-    Full,
-    /// `/key`: the value of sub-benchmark part `key=value` (`/gomaxprocs`: the `-P`).
-    NamePart { prefix: String, gomaxprocs: bool },
-    /// A configuration key.
-    Config(String),
-}
-
-impl Extractor {
-    pub(crate) fn new(key: &str) -> Result<Extractor, String> {
-        if key.is_empty() {
-            return Err("key must not be empty".to_string());
-        }
-        Ok(match key {
-            ".name" => Extractor::Name,
-            ".fullname" => Extractor::Full,
-            k if k.starts_with('/') => Extractor::NamePart {
-                prefix: format!("{k}="),
-                gomaxprocs: k == "/gomaxprocs",
-            },
-            k => Extractor::Config(k.to_string()),
-        })
-    }
-
-    pub(crate) fn extract(&self, r: &BenchResult) -> String {
-        match self {
-            Extractor::Name => r.base_name().to_string(),
-            Extractor::Full => r.name.clone(),
-            Extractor::NamePart { prefix, gomaxprocs } => {
-                let (_, parts) = r.name_parts();
-                if *gomaxprocs {
-                    if let Some(last) = parts.last() {
-                        if let Some(p) = last.strip_prefix('-') {
-                            return p.to_string();
-                        }
-                    }
-                }
-                for part in parts {
-                    if let Some(v) = part.strip_prefix(prefix.as_str()) {
-                        return v.to_string();
-                    }
-                }
-                String::new()
-            }
-            Extractor::Config(k) => r.get_config(k).unwrap_or("").to_string(),
-        }
-    }
-}
-
-/// `.fullname` with the sub-benchmark keys projected elsewhere removed (`*` for a
-/// projected `.name`), as benchproc's `extractFullExcluded`.
-fn full_excluded(r: &BenchResult, exclude: &[String]) -> String {
-    let exc_name = exclude.iter().any(|k| k == ".name");
-    let delete: Vec<String> = exclude
-        .iter()
-        .filter(|k| k.starts_with('/'))
-        .map(|k| format!("{k}="))
-        .collect();
-    let exc_gomaxprocs = exclude.iter().any(|k| k == "/gomaxprocs");
-    let name = &r.name;
-    let found = exc_name
-        || delete.iter().any(|k| name.contains(k.as_str()))
-        || (exc_gomaxprocs && name.contains('-'));
-    if !found {
-        return name.clone();
-    }
-    let (base, parts) = r.name_parts();
-    let mut out = if exc_name {
-        "*".to_string()
-    } else {
-        base.to_string()
-    };
-    'parts: for part in parts {
-        for k in &delete {
-            if part.starts_with(k.as_str()) {
-                continue 'parts;
-            }
-        }
-        if exc_gomaxprocs && part.starts_with('-') {
-            continue;
-        }
-        out.push_str(part);
-    }
-    out
-}
 
 #[derive(Debug, Clone)]
 enum Order {
@@ -273,7 +182,7 @@ impl ProjectionParser {
             other => {
                 return Err(err(
                     spec.order_off,
-                    format!("unknown order {}", crate::query::go_quote(other)),
+                    format!("unknown order {}", crate::token::go_quote(other)),
                 ));
             }
         };
@@ -331,42 +240,6 @@ impl ProjectionParser {
         }
         Ok(())
     }
-}
-
-/// Compares strings as numbers where both parse (`10`, `2k`, `1Mi`), as benchproc's
-/// `num` order; numbers sort before non-numbers.
-fn cmp_num(a: &str, b: &str) -> i32 {
-    match (parse_num(a), parse_num(b)) {
-        (Some(x), Some(y)) => {
-            if x < y || (!x.is_nan() && y.is_nan()) {
-                -1
-            } else if x > y || (x.is_nan() && !y.is_nan()) {
-                1
-            } else {
-                0
-            }
-        }
-        (None, None) => 0,
-        (Some(_), None) => -1,
-        (None, Some(_)) => 1,
-    }
-}
-
-fn parse_num(x: &str) -> Option<f64> {
-    if let Ok(v) = x.parse::<f64>() {
-        return Some(v);
-    }
-    let re = Regex::new(r"([0-9.]+)([kKMGTPEZY]i?)?[bB]?").expect("valid regexp");
-    let caps = re.captures(x)?;
-    let v: f64 = caps.get(1)?.as_str().parse().ok()?;
-    let pre = caps.get(2).map_or("", |m| m.as_str());
-    let mut exp = 0;
-    if let Some(c) = pre.chars().next() {
-        let c = if c == 'k' { 'K' } else { c };
-        exp = 1 + "KMGTPEZY".find(c).map_or(-1, |i| i as i32);
-    }
-    let base: f64 = if pre.ends_with('i') { 1024.0 } else { 1000.0 };
-    Some(v * base.powi(exp))
 }
 
 impl Projection {
@@ -590,56 +463,4 @@ impl Projection {
             })
             .collect()
     }
-}
-
-/// One node of a column header: a value spanning columns `start..start+len`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HeaderNode {
-    /// The value shown.
-    pub value: String,
-    /// The first column it spans.
-    pub start: usize,
-    /// How many columns it spans.
-    pub len: usize,
-    /// The nodes of the next level below it.
-    pub children: Vec<HeaderNode>,
-}
-
-/// The header tree of sorted column keys: one level per field, runs of equal values
-/// merged, as benchproc's `NewKeyHeader`.
-pub fn key_header(proj: &Projection, keys: &[KeyId]) -> Vec<HeaderNode> {
-    let fields = proj.flattened();
-    fn walk(
-        proj: &Projection,
-        keys: &[KeyId],
-        fields: &[usize],
-        level: usize,
-        start: usize,
-        len: usize,
-    ) -> Vec<HeaderNode> {
-        if level == fields.len() {
-            return Vec::new();
-        }
-        let mut out: Vec<HeaderNode> = Vec::new();
-        for (j, &k) in keys[start..start + len].iter().enumerate() {
-            let val = proj.get(k, fields[level]);
-            match out.last_mut() {
-                Some(n) if n.value == val => n.len += 1,
-                _ => out.push(HeaderNode {
-                    value: val.to_string(),
-                    start: start + j,
-                    len: 1,
-                    children: Vec::new(),
-                }),
-            }
-        }
-        for n in &mut out {
-            n.children = walk(proj, keys, fields, level + 1, n.start, n.len);
-        }
-        out
-    }
-    if keys.is_empty() {
-        return Vec::new();
-    }
-    walk(proj, keys, &fields, 0, 0, keys.len())
 }

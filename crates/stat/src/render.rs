@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 
-use crate::projection::{KeyId, Projection, key_header};
+use crate::keyheader::key_header;
+use crate::projection::{KeyId, Projection};
 use crate::table::{Table, Tables};
 use crate::texttab::{Align, TextTable};
 use crate::unit::{class_of, common_scale, scale};
