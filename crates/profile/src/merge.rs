@@ -17,15 +17,19 @@
 //! Samples whose values are all zero are dropped; when a sum comes to zero the result is merged
 //! once more, as Go does, so that nothing only those samples used survives.
 //!
-//! Go builds a string per sample as its key. Here a sample key is a slice of integers: an
-//! interned id of the sample's label set, then the merged location ids, looked up in a reused
-//! buffer and allocated only for a new sample. Source tables are indexed by id through a dense
-//! vector when ids are small, as every writer numbers them.
+//! Go builds a string per sample as its key. Here a sample key is integers: an interned id of
+//! the sample's label set and the merged location ids, hashed into a chained index whose
+//! entries are the merged samples themselves, so a lookup allocates nothing (see
+//! [`index::SampleIndex`]). Source tables are indexed by id through a dense vector when ids are
+//! small, as every writer numbers them.
+
+mod index;
 
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
 use crate::model::*;
+use index::{FastHash, IdIndex, SampleIndex};
 
 /// Merges profiles of one kind into a new, compacted profile, as google/pprof's `Merge`.
 ///
@@ -173,39 +177,6 @@ fn combine_headers(srcs: &[&Profile]) -> Profile {
     p
 }
 
-/// Positions of a table's entries by id: a vector indexed by id when ids are small (every
-/// writer numbers them 1..n), a hash map for the others.
-struct IdIndex {
-    dense: Vec<usize>,
-    sparse: HashMap<u64, usize>,
-}
-
-impl IdIndex {
-    const NONE: usize = usize::MAX;
-
-    fn new(ids: impl ExactSizeIterator<Item = u64>) -> Self {
-        // Ids below twice the table's length go in the vector; larger ones are rare.
-        let mut dense = vec![Self::NONE; ids.len() * 2 + 1];
-        let mut sparse = HashMap::new();
-        for (pos, id) in ids.enumerate() {
-            match usize::try_from(id).ok().and_then(|i| dense.get_mut(i)) {
-                Some(slot) => *slot = pos,
-                None => {
-                    sparse.insert(id, pos);
-                }
-            }
-        }
-        IdIndex { dense, sparse }
-    }
-
-    fn get(&self, id: u64) -> Option<usize> {
-        match usize::try_from(id).ok().and_then(|i| self.dense.get(i)) {
-            Some(&pos) => (pos != Self::NONE).then_some(pos),
-            None => self.sparse.get(&id).copied(),
-        }
-    }
-}
-
 /// One source profile's tables, indexed, with what each entry became in the result.
 struct Source<'a> {
     p: &'a Profile,
@@ -277,12 +248,13 @@ struct LocationKey {
 /// The merge in progress.
 struct Merger<'a> {
     out: Profile,
-    samples: HashMap<Box<[u64]>, usize>,
-    label_sets: HashMap<Vec<Label>, u64>,
-    locations: HashMap<LocationKey, LocationId>,
-    functions: HashMap<FunctionKey<'a>, FunctionId>,
-    mappings: HashMap<MappingKey<'a>, usize>,
-    key: Vec<u64>,
+    samples: SampleIndex,
+    label_sets: HashMap<Vec<Label>, u64, FastHash>,
+    locations: HashMap<LocationKey, LocationId, FastHash>,
+    functions: HashMap<FunctionKey<'a>, FunctionId, FastHash>,
+    mappings: HashMap<MappingKey<'a>, usize, FastHash>,
+    /// The sample being mapped: its merged location ids, and its labels in canonical order.
+    locs: Vec<LocationId>,
     labels: Vec<Label>,
 }
 
@@ -290,12 +262,12 @@ impl<'a> Merger<'a> {
     fn new(out: Profile, first: &Profile) -> Self {
         Merger {
             out,
-            samples: HashMap::with_capacity(first.sample.len()),
-            label_sets: HashMap::new(),
-            locations: HashMap::with_capacity(first.location.len()),
-            functions: HashMap::with_capacity(first.function.len()),
-            mappings: HashMap::new(),
-            key: Vec::new(),
+            samples: SampleIndex::with_capacity(first.sample.len()),
+            label_sets: HashMap::default(),
+            locations: HashMap::with_capacity_and_hasher(first.location.len(), FastHash::default()),
+            functions: HashMap::with_capacity_and_hasher(first.function.len(), FastHash::default()),
+            mappings: HashMap::default(),
+            locs: Vec::new(),
             labels: Vec::new(),
         }
     }
@@ -327,40 +299,38 @@ impl<'a> Merger<'a> {
     fn map_sample(&mut self, src: &mut Source<'a>, i: usize) -> Result<()> {
         let p: &'a Profile = src.p;
         let s = &p.sample[i];
-        let mut key = std::mem::take(&mut self.key);
-        key.clear();
-        key.push(self.label_set(&s.label));
+        let label_set = self.label_set(&s.label);
+        let mut locs = std::mem::take(&mut self.locs);
+        locs.clear();
         for (j, &id) in s.location.iter().enumerate() {
             let Some(pos) = src.locations.get(id.0) else {
-                return Err(dangling(
-                    format!("sample[{i}].location_id[{j}]"),
-                    "location",
-                    id.0,
-                ));
+                let path = format!("sample[{i}].location_id[{j}]");
+                return Err(dangling(path, "location", id.0));
             };
-            key.push(self.map_location(src, pos)?.0);
+            locs.push(self.map_location(src, pos)?);
         }
-        if let Some(&at) = self.samples.get(key.as_slice()) {
-            let merged = &mut self.out.sample[at].value;
-            for (m, v) in merged.iter_mut().zip(&s.value) {
-                *m = m.wrapping_add(*v);
+        match self.samples.find(&self.out.sample, label_set, &locs) {
+            Some(at) => {
+                let merged = &mut self.out.sample[at].value;
+                for (m, v) in merged.iter_mut().zip(&s.value) {
+                    *m = m.wrapping_add(*v);
+                }
             }
-        } else {
-            let location = key[1..].iter().map(|&id| LocationId(id)).collect();
-            let label = if s.label.is_empty() {
-                Vec::new()
-            } else {
-                self.labels.clone()
-            };
-            self.samples
-                .insert(key.clone().into_boxed_slice(), self.out.sample.len());
-            self.out.sample.push(Sample {
-                location,
-                value: s.value.clone(),
-                label,
-            });
+            None => {
+                let at = self.out.sample.len();
+                self.samples.insert(at, label_set, &locs);
+                let label = match label_set {
+                    0 => Vec::new(),
+                    _ => self.labels.clone(),
+                };
+                self.out.sample.push(Sample {
+                    location: locs.clone(),
+                    value: s.value.clone(),
+                    label,
+                });
+            }
         }
-        self.key = key;
+        self.locs = locs;
         Ok(())
     }
 

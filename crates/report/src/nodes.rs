@@ -275,6 +275,12 @@ impl NodeTable {
         }
     }
 
+    /// The position in the profile's location table of the location `id`.
+    #[inline]
+    pub(crate) fn location_index(&self, id: LocationId) -> Option<usize> {
+        self.loc_index.get(id).map(|i| i as usize)
+    }
+
     /// The node's name as reports print it (pprof's `PrintableName`).
     pub(crate) fn name(&self, node: u32) -> &str {
         &self.names[node as usize]

@@ -26,6 +26,7 @@ pub(crate) fn print(rpt: &mut Report, p: &Profile, w: &mut dyn Write) -> Result<
         "",
     );
     let units = num_label_units(p);
+    let blocks = location_blocks(&table, p);
     let mut out = String::new();
     out.push_str(&labels::profile_labels(rpt, p).join("\n"));
     out.push('\n');
@@ -69,20 +70,15 @@ pub(crate) fn print(rpt: &mut Report, p: &Profile, w: &mut dyn Write) -> Result<
         }
         let mut first = true;
         for &loc in &s.location {
-            let nodes = table.location(loc);
-            for (i, &n) in nodes.iter().enumerate() {
-                let vs = if first {
-                    rpt.format_value(v)
-                } else {
-                    String::new()
-                };
+            let Some(block) = table.location_index(loc).map(|i| &blocks[i]) else {
+                continue;
+            };
+            if first && !block.is_empty() {
                 first = false;
-                let inline = if i != nodes.len() - 1 {
-                    " (inline)"
-                } else {
-                    ""
-                };
-                out.push_str(&format!("{vs:>10}   {}{inline}\n", table.name(n)));
+                out.push_str(&format!("{:>10}", rpt.format_value(v)));
+                out.push_str(&block[VALUE_WIDTH..]);
+            } else {
+                out.push_str(block);
             }
         }
         if out.len() > 1 << 16 {
@@ -94,6 +90,34 @@ pub(crate) fn print(rpt: &mut Report, p: &Profile, w: &mut dyn Write) -> Result<
     out.push('\n');
     w.write_all(out.as_bytes())?;
     Ok(())
+}
+
+/// The width of the value column; frame lines without a value start with this many spaces.
+const VALUE_WIDTH: usize = 10;
+
+/// For each location, the lines its frames print (innermost first, `(inline)` on all but the
+/// outermost), each with a blank value column: a sample's stack is then a concatenation.
+fn location_blocks(table: &NodeTable, p: &Profile) -> Vec<String> {
+    p.location
+        .iter()
+        .map(|l| {
+            let nodes = table.location(l.id);
+            let mut block = String::new();
+            for (i, &n) in nodes.iter().enumerate() {
+                let inline = if i != nodes.len() - 1 {
+                    " (inline)"
+                } else {
+                    ""
+                };
+                block.push_str(&format!(
+                    "{:>VALUE_WIDTH$}   {}{inline}\n",
+                    "",
+                    table.name(n)
+                ));
+            }
+            block
+        })
+        .collect()
 }
 
 /// A sample's labels grouped by key (string and numeric keys apart), values in file order.
