@@ -126,6 +126,7 @@ pub fn stop() -> Result<()> {
 pub struct ProfilerBuilder {
     hz: u32,
     dwarf: bool,
+    per_thread: bool,
 }
 
 impl Default for ProfilerBuilder {
@@ -140,6 +141,7 @@ impl ProfilerBuilder {
         ProfilerBuilder {
             hz: RATE.load(Ordering::Relaxed),
             dwarf: true,
+            per_thread: true,
         }
     }
 
@@ -156,6 +158,14 @@ impl ProfilerBuilder {
         self
     }
 
+    /// Whether to use one CPU-time timer per thread (default true). `false` uses the
+    /// process-wide `setitimer(ITIMER_PROF)` that the profiler otherwise falls back to only
+    /// where per-thread timers are unavailable: for comparison with tools that use it.
+    pub fn per_thread_timers(mut self, per_thread: bool) -> ProfilerBuilder {
+        self.per_thread = per_thread;
+        self
+    }
+
     /// Starts sampling.
     ///
     /// # Errors
@@ -163,7 +173,7 @@ impl ProfilerBuilder {
     /// As [`start`].
     pub fn start(self) -> Result<Profiler> {
         Ok(Profiler {
-            session: Session::start(self.hz, self.dwarf)?,
+            session: Session::start(self.hz, self.dwarf, self.per_thread)?,
         })
     }
 }

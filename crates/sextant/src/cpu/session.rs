@@ -39,17 +39,18 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    pub(crate) fn start(hz: u32, dwarf: bool) -> Result<Session> {
+    pub(crate) fn start(hz: u32, dwarf: bool, per_thread: bool) -> Result<Session> {
         if ACTIVE
             .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
             .is_err()
         {
             return Err(Error::AlreadyInUse);
         }
-        Session::start_active(hz, dwarf).inspect_err(|_| ACTIVE.store(false, Ordering::SeqCst))
+        Session::start_active(hz, dwarf, per_thread)
+            .inspect_err(|_| ACTIVE.store(false, Ordering::SeqCst))
     }
 
-    fn start_active(hz: u32, dwarf: bool) -> Result<Session> {
+    fn start_active(hz: u32, dwarf: bool, per_thread: bool) -> Result<Session> {
         signal::install()?;
         let modules = loaded_modules()?;
         // Threads inside the handler at once can be at most the cores plus those preempted
@@ -69,7 +70,11 @@ impl Session {
         let mut comments = vec![format!(
             "sextant cpu profile: SIGPROF every {period_ns} ns of each thread's CPU time ({hz} Hz)"
         )];
-        let fallback = arm_all(&mut timers).err();
+        let fallback = if per_thread {
+            arm_all(&mut timers).err()
+        } else {
+            Some(std::io::Error::other("not asked for"))
+        };
         if let Some(e) = &fallback {
             comments[0] = format!(
                 "sextant cpu profile: per-thread CPU timers unavailable ({e}); process-wide \

@@ -72,7 +72,7 @@ fn two_threads_at_one_to_three_each_get_their_own_cpu_time() {
 #[test]
 fn eight_busy_threads_on_fewer_cores_each_get_their_own_cpu_time() {
     let _g = serial();
-    check(250, &[Duration::from_millis(500); 8], 0.05);
+    check(250, &[Duration::from_millis(750); 8], 0.05);
 }
 
 #[test]

@@ -115,3 +115,16 @@ fn threads_created_while_profiling_are_sampled() {
     let got = cpu_with_label(&p, "thread", "late-thread");
     assert!(got >= Duration::from_millis(250), "{got:?}");
 }
+
+#[test]
+fn the_process_wide_timer_is_named_in_the_comments() {
+    let _g = serial();
+    let p = sextant::cpu::ProfilerBuilder::new()
+        .per_thread_timers(false)
+        .start()
+        .unwrap();
+    burn(Duration::from_millis(200));
+    let p = p.stop().unwrap();
+    assert!(p.comments[0].contains("setitimer"), "{:?}", p.comments);
+    assert!(total_cpu(&p) > Duration::ZERO);
+}
