@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::alloc::{self, AllocCounts};
+use crate::batches::Batches;
 use crate::format::BenchResult;
 use crate::harness::Ctx;
 
@@ -48,6 +49,8 @@ pub struct B {
     pub(crate) failed: bool,
     /// Spread of the rounds behind the last result: (min, max) ns/op.
     pub(crate) round_range: Option<(f64, f64)>,
+    /// `iter`'s batch timings for the noise filter.
+    pub(crate) batches: Batches,
 }
 
 impl B {
@@ -75,6 +78,7 @@ impl B {
             has_sub: false,
             failed: false,
             round_range: None,
+            batches: Batches::default(),
         }
     }
 
@@ -90,9 +94,29 @@ impl B {
 
     /// Runs `f` [`n`](B::n) times, passing each result through [`black_box`](crate::black_box)
     /// so the optimizer cannot drop the work.
+    ///
+    /// Prefer it to a hand-written loop: it times its iterations in batches of about 100 µs,
+    /// and a batch the scheduler interrupted does not reach the result (see the crate docs,
+    /// "Noise").
     pub fn iter<R>(&mut self, mut f: impl FnMut() -> R) {
-        for _ in 0..self.n {
-            std::hint::black_box(f());
+        let size = self.batches.size;
+        if !self.timer_on || size == 0 {
+            for _ in 0..self.n {
+                std::hint::black_box(f());
+            }
+            return;
+        }
+        let mut left = self.n;
+        let mut t0 = self.ctx.clock.now_ns();
+        while left > 0 {
+            let k = left.min(size);
+            for _ in 0..k {
+                std::hint::black_box(f());
+            }
+            let t1 = self.ctx.clock.now_ns();
+            self.batches.record(t1.saturating_sub(t0), k);
+            t0 = t1;
+            left -= k;
         }
     }
 
@@ -143,6 +167,7 @@ impl B {
         self.net_bytes = 0;
         self.net_perf.iter_mut().for_each(|v| *v = 0);
         self.extra.clear();
+        self.batches.clear();
     }
 
     /// The measured time so far in this run, in nanoseconds (Go's `b.Elapsed`).
@@ -202,7 +227,7 @@ impl B {
         }
         BenchResult {
             n: self.n,
-            t_ns: self.duration,
+            t_ns: self.batches.robust_duration(self.duration),
             bytes: self.bytes,
             mem_allocs: self.net_allocs,
             mem_bytes: self.net_bytes,

@@ -49,6 +49,11 @@ pub(crate) type BenchFn<'a> = dyn FnMut(&mut B) + 'a;
 pub(crate) fn run_n(b: &mut B, f: &mut BenchFn<'_>, n: u64) {
     b.n = n;
     b.parallelism = 1;
+    if b.ctx.opts.rounds > 1 {
+        b.batches.prepare(n, b.previous_n, b.previous_duration);
+    } else {
+        b.batches.disable();
+    }
     b.reset_timer();
     b.start_timer();
     let outcome = catch_unwind(AssertUnwindSafe(|| f(b)));

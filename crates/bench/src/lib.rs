@@ -59,21 +59,35 @@
 //! (accepted; a benchmark binary has no tests), `-timeout=10m`, `-v`, and beyond Go:
 //!
 //! - `-rounds=5`: each result is the median of this many rounds that share the benchtime
-//!   (`-rounds=1` is Go's single run); rounds that disagree by more than 10% are flagged on
-//!   stderr.
+//!   (`-rounds=1` is Go's single run); see "Noise" below.
 //! - `-metrics=instructions,cycles,cache-misses,...`: Linux perf counters as extra units
 //!   (`instructions/op`); an event the machine cannot count is named on stderr and left out.
 //!
 //! `-cpuprofile` and `-memprofile` are parsed but refused for now (exit 2): the profilers
 //! they need, `sextant::cpu` and `sextant::heap`, are not built yet.
 //!
-//! # Measurement hygiene
+//! # Noise
 //!
-//! Before measuring, the harness warns on stderr about a debug build, a CPU frequency
-//! governor other than `performance`, and a machine busy with other programs. Allocation
-//! counts come from [`CountingAlloc`], which [`main!`] installs as the global allocator.
+//! A shared machine moves results: the scheduler takes the CPU away for milliseconds, and
+//! other programs' load changes the clock speed. The harness does three things about it:
+//!
+//! - [`B::iter`] times its loop in batches of about 100 µs and uses the median batch rate for
+//!   the iterations inside it, so a batch the scheduler interrupted does not reach the result
+//!   (work timed outside `iter` still counts in full; without noise the result is Go's).
+//! - Each result is the median of `-rounds` rounds (5) sharing the benchtime; rounds that
+//!   disagree by more than 10% are flagged on stderr.
+//! - Before measuring, it warns on stderr about a debug build, a CPU frequency governor other
+//!   than `performance`, and a machine busy with other programs.
+//!
+//! `-rounds=1` turns the first two off: Go's measurement exactly.
+//!
+//! # Allocations
+//!
+//! B/op and allocs/op come from [`CountingAlloc`], which [`main!`] installs as the global
+//! allocator.
 
 mod alloc;
+mod batches;
 mod bench;
 mod environment;
 mod error;

@@ -5,6 +5,7 @@
 //! run side by side would count each other's allocations.
 
 mod allocs;
+mod benchstat;
 mod fake_clock;
 mod matching;
 mod metrics;
