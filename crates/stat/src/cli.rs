@@ -314,7 +314,8 @@ fn explain_missing_columns(tables: &crate::table::Tables, b: &Builder, stderr: &
     let config_of = |k| {
         let fields = b.table_by.flattened();
         fields
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|&f| Some(f) != unit_field)
             .map(|f| b.table_by.get(k, f).to_string())
             .collect::<Vec<_>>()

@@ -52,5 +52,5 @@ pub fn key_header(proj: &Projection, keys: &[KeyId]) -> Vec<HeaderNode> {
     if keys.is_empty() {
         return Vec::new();
     }
-    walk(proj, keys, &fields, 0, 0, keys.len())
+    walk(proj, keys, fields, 0, 0, keys.len())
 }

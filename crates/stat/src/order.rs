@@ -25,7 +25,9 @@ fn parse_num(x: &str) -> Option<f64> {
     if let Ok(v) = x.parse::<f64>() {
         return Some(v);
     }
-    let re = Regex::new(r"([0-9.]+)([kKMGTPEZY]i?)?[bB]?").expect("valid regexp");
+    static NUM: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re =
+        NUM.get_or_init(|| Regex::new(r"([0-9.]+)([kKMGTPEZY]i?)?[bB]?").expect("valid regexp"));
     let caps = re.captures(x)?;
     let v: f64 = caps.get(1)?.as_str().parse().ok()?;
     let pre = caps.get(2).map_or("", |m| m.as_str());

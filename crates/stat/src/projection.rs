@@ -66,6 +66,9 @@ pub struct Projection {
     index: HashMap<Vec<String>, KeyId>,
     config_excluded: HashSet<String>,
     fullname_excluded: Vec<String>,
+    /// The fields in display order, kept up to date as fields are added (key
+    /// comparisons walk it).
+    flat: Vec<usize>,
 }
 
 /// Builds projections that share exclusions: a key projected by one (`-col /n`) is
@@ -253,6 +256,7 @@ impl Projection {
             index: HashMap::new(),
             config_excluded: HashSet::new(),
             fullname_excluded: Vec::new(),
+            flat: Vec::new(),
         }
     }
 
@@ -270,19 +274,19 @@ impl Projection {
                 }
             }
         }
+        self.flat.clear();
+        for n in &self.nodes {
+            match n {
+                Node::Field(i) => self.flat.push(*i),
+                Node::Group(v) => self.flat.extend(v),
+            }
+        }
         idx
     }
 
     /// The fields in display order, `.config`'s expanded in place.
-    pub fn flattened(&self) -> Vec<usize> {
-        let mut out = Vec::new();
-        for n in &self.nodes {
-            match n {
-                Node::Field(i) => out.push(*i),
-                Node::Group(v) => out.extend(v),
-            }
-        }
-        out
+    pub fn flattened(&self) -> &[usize] {
+        &self.flat
     }
 
     /// The field with index `idx`.
@@ -396,8 +400,8 @@ impl Projection {
     pub fn string_values(&self, k: KeyId) -> String {
         let vals: Vec<&str> = self
             .flattened()
-            .into_iter()
-            .map(|f| self.get(k, f))
+            .iter()
+            .map(|&f| self.get(k, f))
             .filter(|v| !v.is_empty())
             .collect();
         vals.join(" ")
@@ -423,7 +427,7 @@ impl Projection {
     /// Whether key `a` sorts before key `b`: field by field in display order, each by
     /// its order, string order breaking ties.
     pub fn less(&self, a: KeyId, b: KeyId) -> bool {
-        for f in self.flattened() {
+        for &f in self.flattened() {
             let (x, y) = (self.get(a, f), self.get(b, f));
             if x != y {
                 let c = self.cmp_field(f, x, y);
@@ -455,7 +459,8 @@ impl Projection {
             return Vec::new();
         }
         self.flattened()
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|&f| {
                 keys[1..]
                     .iter()

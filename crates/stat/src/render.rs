@@ -25,7 +25,7 @@ fn layout(tables: &Tables, table_by: &Projection) -> Vec<Item> {
             out.push(Item::Header(String::new()));
         }
         let key = tables.keys[i];
-        for &f in &fields {
+        for &f in fields {
             let field = table_by.field(f);
             if field.name == ".unit" {
                 continue;
@@ -295,7 +295,7 @@ fn table_csv(
         }
     };
 
-    for f in col_by.flattened() {
+    for &f in col_by.flattened() {
         for (exp, &k) in t.cols.iter().enumerate() {
             clear_to(&mut row, start_col(exp));
             row.push(col_by.get(k, f).to_string());
