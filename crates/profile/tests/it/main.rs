@@ -6,5 +6,6 @@ mod fixtures;
 mod golden;
 mod interop;
 mod malformed;
+mod merge_oracle;
 mod props;
 mod roundtrip;
