@@ -159,3 +159,28 @@ fn closed_pipe_exits_quietly() {
     assert!(status.success(), "exit {status:?}, stderr {stderr}");
     assert!(stderr.is_empty(), "stderr: {stderr}");
 }
+
+#[test]
+fn proto_output_reads_back_to_the_same_report() {
+    let out = std::env::temp_dir().join(format!("sextant-proto-{}.pb.gz", std::process::id()));
+    let (rc, _, stderr) = pprof(&[
+        "-proto",
+        "-output",
+        out.to_str().unwrap(),
+        "go1.19.cpu.pb.gz",
+    ]);
+    assert_eq!(rc, 0, "{stderr}");
+    assert!(stderr.starts_with("Generating report in "), "{stderr}");
+    let (rc, top, _) = pprof(&["-top", out.to_str().unwrap()]);
+    assert_eq!(rc, 0);
+    // The golden is go tool pprof's -top of the original profile.
+    let golden = std::fs::read_to_string(testdata().join("golden/cpu.top.txt")).unwrap();
+    let body = |s: &str| -> String {
+        s.lines()
+            .filter(|l| !l.starts_with("Time: "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(body(&top), body(&golden));
+    let _ = std::fs::remove_file(out);
+}

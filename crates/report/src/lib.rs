@@ -43,6 +43,7 @@ pub mod measurement;
 mod nodes;
 mod paths;
 mod report;
+mod tags;
 mod text;
 mod traces;
 mod tree;

@@ -9,7 +9,7 @@ use sextant_profile::Profile;
 use crate::graph::{BuildOptions, Graph, SampleValue};
 use crate::measurement;
 use crate::nodes::{Granularity, NodeOptions, NodeTable};
-use crate::{text, traces, tree};
+use crate::{tags, text, traces, tree};
 
 /// The kind of report to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -21,6 +21,10 @@ pub enum Format {
     Traces,
     /// `-tree` and `-peek`: each node with its callers and callees.
     Tree,
+    /// `-tags`: the label values and their share of the total.
+    Tags,
+    /// `-comments`: the profile's comments.
+    Comments,
 }
 
 /// How to build and print a report (pprof's `report.Options`, with the driver's choices made).
@@ -160,6 +164,13 @@ impl Report {
             Format::Text => text::print(self, p, w),
             Format::Traces => traces::print(self, p, w),
             Format::Tree => tree::print(self, p, w),
+            Format::Tags => tags::print(self, p, w),
+            Format::Comments => {
+                for c in &p.comments {
+                    writeln!(w, "{c}")?;
+                }
+                Ok(())
+            }
         }
     }
 

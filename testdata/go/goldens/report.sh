@@ -47,6 +47,15 @@ g() {
 for p in cpu cpu2 heap allocs goroutine block mutex threadcreate allocs.delta block.delta; do
   g "$p" "top traces tree" "go1.19.$p.pb.gz"
 done
+for p in cpu cpu2 heap allocs goroutine block mutex threadcreate allocs.delta block.delta; do
+  g "$p" tags "go1.19.$p.pb.gz"
+done
+g heap.unit=kb tags -unit=kb $heap
+g heap.sample_index=alloc_objects tags -sample_index=alloc_objects $heap
+g cpu.focus=queryDB tags -focus=queryDB $cpu
+g cpu.tagignore=endpoint=_api_a tags -tagignore=endpoint=/api/a $cpu
+g cpu.taghide=endpoint tags -taghide=endpoint $cpu
+g cpu.add_comment=hello "comments top" -add_comment=hello $cpu
 g cpu "peek=main. peek=isSpace" $cpu
 g cpu2 "peek=serialize" $cpu2
 g heap "peek=main" $heap

@@ -8,7 +8,9 @@ use super::Failure;
 use super::flags::Parsed;
 
 /// The report commands this build prints, by Go's flag name.
-pub(crate) const COMMANDS: &[&str] = &["top", "text", "traces", "tree", "peek", "raw"];
+pub(crate) const COMMANDS: &[&str] = &[
+    "top", "text", "traces", "tree", "peek", "raw", "tags", "comments", "proto",
+];
 
 /// Every output format go tool pprof knows (so that the missing ones get a clear message).
 const ALL_COMMANDS: &[&str] = &[

@@ -107,6 +107,12 @@ fn run_report(
     let mut out: Vec<u8> = Vec::new();
     if cfg.command == "raw" {
         out = prepared.profile.to_string().into_bytes();
+    } else if cfg.command == "proto" {
+        // pprof writes the filtered profile with -divide_by applied, gzip-compressed.
+        prepared
+            .into_proto()
+            .write(&mut out)
+            .map_err(|e| Failure::failed(format!("encoding the profile: {e}")))?;
     } else {
         let options = report_options(&prepared, &cfg)?;
         let mut rpt = Report::with_total(options, prepared.total);
@@ -181,6 +187,8 @@ fn report_options(prepared: &Prepared, cfg: &Config) -> Result<Options, Failure>
     let format = match cfg.command.as_str() {
         "traces" => Format::Traces,
         "tree" | "peek" => Format::Tree,
+        "tags" => Format::Tags,
+        "comments" => Format::Comments,
         _ => Format::Text,
     };
     let granularity = Granularity::from_name(&cfg.granularity).unwrap_or_default();
