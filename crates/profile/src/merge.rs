@@ -23,12 +23,15 @@
 //! [`index::SampleIndex`]). Source tables are indexed by id through a dense vector when ids are
 //! small, as every writer numbers them.
 
+mod headers;
 mod index;
 
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
 use crate::model::*;
+use headers::combine_headers;
+pub(crate) use headers::type_list;
 use index::{FastHash, IdIndex, SampleIndex};
 
 /// Merges profiles of one kind into a new, compacted profile, as google/pprof's `Merge`.
@@ -92,89 +95,10 @@ impl Profile {
     pub fn compact(&self) -> Result<Profile> {
         merge(&[self])
     }
-
-    /// Checks that `other` can be merged with or compared to `self`: the same period type and
-    /// the same sample types, in the same order (google/pprof's `compatible`).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Incompatible`] naming both period types or both sample type lists.
-    pub fn compatible(&self, other: &Profile) -> Result<()> {
-        self.check_compatible(other).map_err(Error::Incompatible)
-    }
-
-    fn check_compatible(&self, other: &Profile) -> std::result::Result<(), String> {
-        let empty = ValueType::default();
-        let (a, b) = (
-            self.period_type.as_ref().unwrap_or(&empty),
-            other.period_type.as_ref().unwrap_or(&empty),
-        );
-        if a != b {
-            return Err(format!(
-                "period types {} and {} differ",
-                type_name(a),
-                type_name(b)
-            ));
-        }
-        if self.sample_type != other.sample_type {
-            return Err(format!(
-                "sample types {} and {} differ",
-                type_list(&self.sample_type),
-                type_list(&other.sample_type)
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// `kind/unit`, the way pprof prints a value type in its headers.
-fn type_name(t: &ValueType) -> String {
-    format!("{}/{}", t.kind, t.unit)
-}
-
-/// `[samples/count cpu/nanoseconds]`.
-pub(crate) fn type_list(types: &[ValueType]) -> String {
-    let names: Vec<String> = types.iter().map(type_name).collect();
-    format!("[{}]", names.join(" "))
 }
 
 fn is_zero(s: &Sample) -> bool {
     s.value.iter().all(|&v| v == 0)
-}
-
-/// The merged profile's header, with empty tables (Go's `combineHeaders`).
-fn combine_headers(srcs: &[&Profile]) -> Profile {
-    let first = srcs[0];
-    let mut p = Profile {
-        sample_type: first.sample_type.clone(),
-        drop_frames: first.drop_frames.clone(),
-        keep_frames: first.keep_frames.clone(),
-        period_type: first.period_type.clone(),
-        ..Profile::default()
-    };
-    let mut seen = std::collections::HashSet::new();
-    for s in srcs {
-        // Go's test, quirk included: once the time is zero the next profile's time is taken.
-        if p.time_nanos == 0 || s.time_nanos < p.time_nanos {
-            p.time_nanos = s.time_nanos;
-        }
-        p.duration_nanos = p.duration_nanos.wrapping_add(s.duration_nanos);
-        if p.period == 0 || p.period < s.period {
-            p.period = s.period;
-        }
-        for c in &s.comments {
-            if seen.insert(c.as_str()) {
-                p.comments.push(c.clone());
-            }
-        }
-        if p.default_sample_type.is_empty() {
-            p.default_sample_type.clone_from(&s.default_sample_type);
-        }
-        if p.doc_url.is_empty() {
-            p.doc_url.clone_from(&s.doc_url);
-        }
-    }
-    p
 }
 
 /// One source profile's tables, indexed, with what each entry became in the result.
