@@ -5,7 +5,7 @@ use std::fs::File;
 use std::ops::Range;
 use std::path::Path;
 
-use object::{Object, ObjectSection, ObjectSegment};
+use object::{Object, ObjectSection, ObjectSegment, ObjectSymbol, SymbolKind};
 
 use crate::{Error, Result};
 
@@ -117,5 +117,46 @@ impl ElfFile {
             eh_frame_hdr: section(".eh_frame_hdr"),
             eh_frame: section(".eh_frame"),
         }
+    }
+
+    /// The function symbols, from `.symtab`, or `.dynsym` when the file is stripped.
+    pub fn symbol_table(&self) -> SymbolTable {
+        let obj = self.parsed();
+        let mut syms: Vec<(u64, u64, String)> = obj
+            .symbols()
+            .chain(obj.dynamic_symbols())
+            .filter(|s| s.kind() == SymbolKind::Text && s.address() != 0)
+            .filter_map(|s| Some((s.address(), s.size(), s.name().ok()?.to_string())))
+            .filter(|(_, _, n)| !n.is_empty())
+            .collect();
+        syms.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        syms.dedup_by_key(|s| s.0);
+        SymbolTable { syms }
+    }
+}
+
+/// Function symbols sorted by address: names without reading any debug info.
+#[derive(Debug, Clone, Default)]
+pub struct SymbolTable {
+    syms: Vec<(u64, u64, String)>,
+}
+
+impl SymbolTable {
+    /// The symbol covering `svma`: the last one starting at or before it, if its size (when
+    /// known) reaches that far.
+    pub fn lookup(&self, svma: u64) -> Option<&str> {
+        let i = self.syms.partition_point(|s| s.0 <= svma).checked_sub(1)?;
+        let (start, size, name) = &self.syms[i];
+        (*size == 0 || svma < start + size).then_some(name.as_str())
+    }
+
+    /// Number of symbols.
+    pub fn len(&self) -> usize {
+        self.syms.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.syms.is_empty()
     }
 }

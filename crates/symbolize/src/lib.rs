@@ -34,7 +34,7 @@ mod module;
 mod symbolizer;
 
 pub use demangle::demangle;
-pub use elf::{ElfFile, SectionData, UnwindSections};
+pub use elf::{ElfFile, SectionData, SymbolTable, UnwindSections};
 pub use error::{Error, Result};
 pub use maps::{MapEntry, parse_maps, read_self_maps};
 pub use module::{LoadedModule, loaded_modules, modules_from_maps};

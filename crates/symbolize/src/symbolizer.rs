@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::demangle::demangle;
+use crate::elf::{ElfFile, SymbolTable};
 
 /// One source-level frame at an address.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,12 +28,21 @@ pub struct Frame {
 /// than grown for the life of the process (backtrace's unbounded cache costs 54-200 MB).
 const MAX_OPEN_FILES: usize = 8;
 
+/// What is open of one file: its symbol table, and its DWARF once asked for.
+struct File {
+    symbols: SymbolTable,
+    dwarf: Option<Option<addr2line::Loader>>,
+}
+
 /// Resolves addresses of files to frames, keeping a bounded cache of opened files.
 ///
-/// Drop it to free everything it read.
+/// Function names come from the symbol table, which costs a sorted list of the file's
+/// function symbols. DWARF is opened only when a line is asked for (never in
+/// [`Symbolizer::symbols_only`]), and then only the compilation units holding the asked
+/// addresses have their line programs parsed. Drop the symbolizer to free everything.
 pub struct Symbolizer {
     dwarf: bool,
-    files: HashMap<PathBuf, Option<addr2line::Loader>>,
+    files: HashMap<PathBuf, File>,
     order: Vec<PathBuf>,
 }
 
@@ -72,45 +82,64 @@ impl Symbolizer {
     /// The frames at `svma` (an address as the file states it) of the file at `path`,
     /// innermost inlined callee first, the real function last. Empty if nothing is known.
     pub fn symbolize(&mut self, path: &Path, svma: u64) -> Vec<Frame> {
-        let dwarf = self.dwarf;
-        let Some(loader) = self.loader(path) else {
-            return Vec::new();
-        };
-        let mut frames = if dwarf {
-            dwarf_frames(loader, svma)
-        } else {
-            Vec::new()
-        };
-        if let Some(sym) = loader.find_symbol(svma) {
-            // The symbol table names the outermost function; it wins over a DWARF name that
-            // lacks a linkage name, and stands alone when there is no DWARF.
+        self.symbolize_with(path, svma, self.dwarf)
+    }
+
+    /// As [`Symbolizer::symbolize`], from the symbol table alone: the function's name, no
+    /// file, line or inline frames. A shared library's debug info (a separate file for
+    /// Debian's libc) costs tens of megabytes to open; its names are usually enough.
+    pub fn name_only(&mut self, path: &Path, svma: u64) -> Vec<Frame> {
+        self.symbolize_with(path, svma, false)
+    }
+
+    fn symbolize_with(&mut self, path: &Path, svma: u64, dwarf: bool) -> Vec<Frame> {
+        let file = self.file(path);
+        let symbol = file.symbols.lookup(svma).map(str::to_string);
+        let mut frames = Vec::new();
+        if dwarf {
+            let loader = file
+                .dwarf
+                .get_or_insert_with(|| addr2line::Loader::new(path).ok());
+            if let Some(loader) = loader {
+                frames = dwarf_frames(loader, svma);
+            }
+        }
+        if let Some(sym) = symbol {
+            // The symbol table names the outermost function; it wins over a DWARF name
+            // (which may lack the linkage name), and stands alone without DWARF.
+            let outer = Frame {
+                function: demangle(&sym),
+                system_name: sym,
+                ..Frame::default()
+            };
             match frames.last_mut() {
-                Some(outer) if outer.system_name.is_empty() || outer.function.is_empty() => {
-                    outer.system_name = sym.to_string();
-                    outer.function = demangle(sym);
+                Some(last) => {
+                    last.function = outer.function;
+                    last.system_name = outer.system_name;
                 }
-                Some(_) => {}
-                None => frames.push(Frame {
-                    function: demangle(sym),
-                    system_name: sym.to_string(),
-                    ..Frame::default()
-                }),
+                None => frames.push(outer),
             }
         }
         frames
     }
 
-    fn loader(&mut self, path: &Path) -> Option<&addr2line::Loader> {
+    fn file(&mut self, path: &Path) -> &mut File {
         if !self.files.contains_key(path) {
             if self.order.len() >= MAX_OPEN_FILES {
                 let oldest = self.order.remove(0);
                 self.files.remove(&oldest);
             }
-            self.files
-                .insert(path.to_path_buf(), addr2line::Loader::new(path).ok());
+            let symbols = ElfFile::open(path)
+                .map(|f| f.symbol_table())
+                .unwrap_or_default();
+            let file = File {
+                symbols,
+                dwarf: None,
+            };
+            self.files.insert(path.to_path_buf(), file);
             self.order.push(path.to_path_buf());
         }
-        self.files.get(path)?.as_ref()
+        self.files.get_mut(path).expect("inserted above")
     }
 }
 

@@ -181,7 +181,15 @@ impl Builder<'_> {
         let mut line = Vec::new();
         if let Some(i) = module.filter(|&i| self.modules[i].has_file) {
             let m = &self.modules[i];
-            for f in self.symbolizer.symbolize(&m.path_buf(), m.svma(addr)) {
+            // Lines and inline frames for the main binary (mapping 0, the program's own
+            // code); names alone for shared libraries, whose separate debug files would
+            // cost tens of megabytes to open.
+            let frames = if i == 0 {
+                self.symbolizer.symbolize(&m.path_buf(), m.svma(addr))
+            } else {
+                self.symbolizer.name_only(&m.path_buf(), m.svma(addr))
+            };
+            for f in frames {
                 let function_id = self.function(f.function, f.system_name, f.file);
                 line.push(Line {
                     function_id: Some(function_id),
