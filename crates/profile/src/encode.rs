@@ -13,7 +13,10 @@ struct Strings<'p> {
 
 impl<'p> Strings<'p> {
     fn new() -> Self {
-        let mut s = Strings { index: HashMap::new(), table: Vec::new() };
+        let mut s = Strings {
+            index: HashMap::new(),
+            table: Vec::new(),
+        };
         s.id("");
         s
     }

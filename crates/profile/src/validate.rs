@@ -7,7 +7,10 @@ use crate::error::{Error, Result};
 use crate::model::*;
 
 fn invalid(path: String, what: impl Into<String>) -> Error {
-    Error::Invalid { path, what: what.into() }
+    Error::Invalid {
+        path,
+        what: what.into(),
+    }
 }
 
 impl Profile {
@@ -20,7 +23,10 @@ impl Profile {
     pub fn check_valid(&self) -> Result<()> {
         let types = self.sample_type.len();
         if types == 0 && !self.sample.is_empty() {
-            return Err(invalid("sample_type".into(), "missing, but the profile has samples"));
+            return Err(invalid(
+                "sample_type".into(),
+                "missing, but the profile has samples",
+            ));
         }
         let mut mappings = HashSet::with_capacity(self.mapping.len());
         for (i, m) in self.mapping.iter().enumerate() {
@@ -28,7 +34,10 @@ impl Profile {
                 return Err(invalid(format!("mapping[{i}].id"), "is zero"));
             }
             if !mappings.insert(m.id) {
-                return Err(invalid(format!("mapping[{i}].id"), format!("{} is not unique", m.id.0)));
+                return Err(invalid(
+                    format!("mapping[{i}].id"),
+                    format!("{} is not unique", m.id.0),
+                ));
             }
         }
         let mut functions = HashSet::with_capacity(self.function.len());
@@ -37,7 +46,10 @@ impl Profile {
                 return Err(invalid(format!("function[{i}].id"), "is zero"));
             }
             if !functions.insert(f.id) {
-                return Err(invalid(format!("function[{i}].id"), format!("{} is not unique", f.id.0)));
+                return Err(invalid(
+                    format!("function[{i}].id"),
+                    format!("{} is not unique", f.id.0),
+                ));
             }
         }
         let mut locations = HashSet::with_capacity(self.location.len());
@@ -46,7 +58,10 @@ impl Profile {
                 return Err(invalid(format!("location[{i}].id"), "is zero"));
             }
             if !locations.insert(l.id) {
-                return Err(invalid(format!("location[{i}].id"), format!("{} is not unique", l.id.0)));
+                return Err(invalid(
+                    format!("location[{i}].id"),
+                    format!("{} is not unique", l.id.0),
+                ));
             }
             if let Some(m) = l.mapping_id {
                 if !mappings.contains(&m) {
@@ -58,14 +73,20 @@ impl Profile {
                 if let Some(f) = line.function_id {
                     if !functions.contains(&f) {
                         let what = format!("function {} does not exist", f.0);
-                        return Err(invalid(format!("location[{i}].line[{j}].function_id"), what));
+                        return Err(invalid(
+                            format!("location[{i}].line[{j}].function_id"),
+                            what,
+                        ));
                     }
                 }
             }
         }
         for (i, s) in self.sample.iter().enumerate() {
             if s.value.len() != types {
-                let what = format!("has {} values, but there are {types} sample types", s.value.len());
+                let what = format!(
+                    "has {} values, but there are {types} sample types",
+                    s.value.len()
+                );
                 return Err(invalid(format!("sample[{i}].value"), what));
             }
             for (j, l) in s.location.iter().enumerate() {
