@@ -184,3 +184,22 @@ fn proto_output_reads_back_to_the_same_report() {
     assert_eq!(body(&top), body(&golden));
     let _ = std::fs::remove_file(out);
 }
+
+#[test]
+fn images_are_rendered_by_graphviz() {
+    if Command::new("dot").arg("-V").output().is_err() {
+        println!("note: Graphviz's dot is not installed; skipping");
+        return;
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_sextant"))
+        .args(["pprof", "-png", "go1.19.cpu.pb.gz"])
+        .current_dir(testdata())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+}

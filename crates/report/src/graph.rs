@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 
 use sextant_profile::Sample;
 
+use crate::nodelets::{NodeTags, SampleTags};
 use crate::nodes::NodeTable;
 
 /// Which value of a sample a report shows, and whether it is averaged per event (`-mean`).
@@ -38,6 +39,9 @@ pub(crate) struct Edge {
     pub(crate) src: u32,
     pub(crate) dst: u32,
     pub(crate) weight: i64,
+    pub(crate) weight_div: i64,
+    /// Passes over nodes that were dropped.
+    pub(crate) residual: bool,
     /// Every contribution was a call inlined into the caller.
     pub(crate) inline: bool,
     /// Trimmed away.
@@ -127,6 +131,8 @@ impl EdgeTable {
                 src: (s.key >> 32) as u32,
                 dst: s.key as u32,
                 weight: s.weight,
+                weight_div: s.weight_div,
+                residual: s.residual,
                 inline: s.inline,
                 removed: false,
             })
@@ -159,6 +165,8 @@ pub(crate) struct Graph {
     pub(crate) cum: Vec<i64>,
     pub(crate) cum_div: Vec<i64>,
     pub(crate) edges: Vec<Edge>,
+    /// Label tags per node, when the build was asked for them (DOT output).
+    pub(crate) tags: NodeTags,
 }
 
 /// What a graph build keeps.
@@ -168,6 +176,8 @@ pub(crate) struct BuildOptions<'a> {
     pub(crate) drop_negative: bool,
     /// Only these node ids (pprof's `KeptNodes`); `None` keeps all.
     pub(crate) kept: Option<&'a [bool]>,
+    /// Accumulate these sample tags on the nodes (only the DOT graph draws them).
+    pub(crate) tags: Option<&'a SampleTags>,
 }
 
 impl Graph {
@@ -181,12 +191,13 @@ impl Graph {
             cum: vec![0; n],
             cum_div: vec![0; n],
             edges: Vec::new(),
+            tags: NodeTags::default(),
         };
         let mut edges = EdgeTable::new();
         let mut seen = vec![0u32; n];
         let mut stamp = 0u32;
         const NONE: u32 = u32::MAX;
-        for s in samples {
+        for (si, s) in samples.iter().enumerate() {
             let (w, dw) = o.value.of(s);
             if w == 0 && dw == 0 {
                 continue;
@@ -206,6 +217,9 @@ impl Graph {
                         seen[i] = stamp;
                         g.cum[i] += w;
                         g.cum_div[i] += dw;
+                        if let Some(t) = o.tags {
+                            g.tags.add(t, node, si, w, dw, false);
+                        }
                     }
                     if parent != NONE && node != parent {
                         let inline = ni != loc_nodes.len() - 1;
@@ -225,6 +239,9 @@ impl Graph {
             if parent != NONE && !residual {
                 g.flat[parent as usize] += w;
                 g.flat_div[parent as usize] += dw;
+                if let Some(t) = o.tags {
+                    g.tags.add(t, parent, si, w, dw, true);
+                }
             }
         }
         g.edges = edges.into_edges();
@@ -272,6 +289,100 @@ impl Graph {
         });
     }
 
+    /// Orders the nodes as the DOT graph does (pprof's `EntropyOrder`): nodes whose edges carry
+    /// more information first, then by name and |flat|.
+    pub(crate) fn sort_entropy(&mut self, table: &NodeTable) {
+        let (ins, outs) = self.adjacency(table);
+        let score: Vec<i64> = (0..self.flat.len())
+            .map(|n| {
+                let (flat, cum) = (self.flat[n], self.cum[n]);
+                let mut score = 0.0;
+                score += match ins[n].is_empty() {
+                    true => 1.0, // entry nodes
+                    false => self.edge_entropy(&ins[n], 0),
+                };
+                score += match outs[n].is_empty() {
+                    true => 1.0, // leaves
+                    false => self.edge_entropy(&outs[n], flat),
+                };
+                ((score * cum as f64) as i64).wrapping_add(flat)
+            })
+            .collect();
+        self.nodes.sort_unstable_by(|&l, &r| {
+            let (ls, rs) = (score[l as usize].abs(), score[r as usize].abs());
+            rs.cmp(&ls)
+                .then_with(|| table.name(l).cmp(table.name(r)))
+                .then_with(|| {
+                    self.flat[r as usize]
+                        .abs()
+                        .cmp(&self.flat[l as usize].abs())
+                })
+                .then_with(|| table.sprint(l).cmp(&table.sprint(r)))
+        });
+    }
+
+    /// pprof's `edgeEntropyScore`: the entropy of the weights of `edges` and `own` weight.
+    fn edge_entropy(&self, edges: &[u32], own: i64) -> f64 {
+        let mut total = own;
+        for &e in edges {
+            let w = self.edges[e as usize].weight;
+            if w > 0 {
+                total += w.abs();
+            }
+        }
+        let mut score = 0.0;
+        if total != 0 {
+            for &e in edges {
+                let frac = self.edges[e as usize].weight.abs() as f64 / total as f64;
+                score += -frac * go_log2(frac);
+            }
+            if own > 0 {
+                let frac = own.abs() as f64 / total as f64;
+                score += -frac * go_log2(frac);
+            }
+        }
+        score
+    }
+
+    /// Removes residual edges whose destination the source reaches another way (pprof's
+    /// `RemoveRedundantEdges`), lightest first, never past a non-residual edge.
+    pub(crate) fn remove_redundant_edges(&mut self, table: &NodeTable) {
+        let (ins, _) = self.adjacency(table);
+        for &n in self.nodes.iter().rev() {
+            for &e in ins[n as usize].iter().rev() {
+                if !self.edges[e as usize].residual {
+                    break;
+                }
+                if self.is_redundant(&ins, e) {
+                    self.edges[e as usize].removed = true;
+                }
+            }
+        }
+    }
+
+    /// Whether the source of edge `e` reaches its destination without it (a breadth-first
+    /// search up the live in-edges).
+    fn is_redundant(&self, ins: &[Vec<u32>], e: u32) -> bool {
+        let (src, dst) = (self.edges[e as usize].src, self.edges[e as usize].dst);
+        let mut seen = vec![false; self.flat.len()];
+        seen[dst as usize] = true;
+        let mut queue = std::collections::VecDeque::from([dst]);
+        while let Some(n) = queue.pop_front() {
+            for &ie in &ins[n as usize] {
+                let edge = &self.edges[ie as usize];
+                if ie == e || edge.removed || seen[edge.src as usize] {
+                    continue;
+                }
+                if edge.src == src {
+                    return true;
+                }
+                seen[edge.src as usize] = true;
+                queue.push_back(edge.src);
+            }
+        }
+        false
+    }
+
     /// Removes in-edges of the graph's nodes lighter than `cutoff`; returns how many went.
     pub(crate) fn trim_edges(&mut self, cutoff: i64) -> usize {
         let mut in_graph = vec![false; self.flat.len()];
@@ -307,7 +418,7 @@ impl Graph {
     }
 
     /// pprof's `edgeList.Less` as an ordering.
-    fn edge_order(&self, table: &NodeTable, a: u32, b: u32) -> Ordering {
+    pub(crate) fn edge_order(&self, table: &NodeTable, a: u32, b: u32) -> Ordering {
         let (a, b) = (&self.edges[a as usize], &self.edges[b as usize]);
         if a.weight != b.weight {
             return b.weight.abs().cmp(&a.weight.abs());
@@ -317,4 +428,23 @@ impl Graph {
             .cmp(table.name(b.src))
             .then_with(|| table.name(a.dst).cmp(table.name(b.dst)))
     }
+}
+
+/// Go's `math.Log2`: exact for powers of two, else `ln(frac) / ln 2 + exp` of `frexp(x)`.
+fn go_log2(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() || x < 0.0 {
+        return x.log2();
+    }
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i64;
+    if biased == 0 {
+        // Subnormal: scale into the normal range first, as Go's Frexp does.
+        return go_log2(x * (1u64 << 52) as f64) - 52.0;
+    }
+    let exp = biased - 1022;
+    let frac = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    if frac == 0.5 {
+        return (exp - 1) as f64;
+    }
+    frac.ln() * (1.0 / std::f64::consts::LN_2) + exp as f64
 }

@@ -37,9 +37,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod dot;
 mod graph;
 mod labels;
 pub mod measurement;
+mod nodelets;
 mod nodes;
 mod paths;
 mod report;

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use regex::Regex;
 use sextant_profile::{FunctionId, Location, LocationId, Profile};
 
 use crate::paths;
@@ -314,6 +315,44 @@ impl NodeTable {
         parts.join(" ")
     }
 
+    /// The node's name as the DOT graph labels it (pprof's `multilinePrintableName`): the
+    /// shortened function name broken at each `.` and `::`, the file's base name, one
+    /// component per line, each line ending in `\n` (DOT's escape).
+    pub(crate) fn multiline_name(&self, node: u32) -> String {
+        let i = &self.infos[node as usize];
+        let name = escape_for_dot(&short_function_name(&self.strings[i.name as usize]))
+            .replace("::", "\\n")
+            .replace("[...]", "[…]")
+            .replace('.', "\\n");
+        let file = &self.strings[i.file as usize];
+        let file = if file.is_empty() {
+            ""
+        } else {
+            paths::base(file)
+        };
+        let mut parts: Vec<String> = Vec::with_capacity(3);
+        if i.address != 0 {
+            parts.push(format!("{:016x}", i.address));
+        }
+        if !name.is_empty() {
+            parts.push(name.clone());
+        }
+        if i.lineno != 0 {
+            parts.push(format!("{}:{}", file, i.lineno));
+        } else if !file.is_empty() {
+            parts.push(file.to_string());
+        } else if !name.is_empty() {
+        } else if i.objfile != 0 {
+            parts.push(format!(
+                "[{}]",
+                paths::base(&self.strings[i.objfile as usize])
+            ));
+        } else {
+            parts.push("<unknown>".to_string());
+        }
+        parts.join("\\n") + "\\n"
+    }
+
     /// Go's `fmt.Sprint(NodeInfo)`, pprof's last tie-break between nodes that print alike.
     pub(crate) fn sprint(&self, node: u32) -> String {
         let i = &self.infos[node as usize];
@@ -327,4 +366,42 @@ impl NodeTable {
             self.strings[i.objfile as usize]
         )
     }
+}
+
+/// pprof's `escapeForDot`: backslashes and quotes escaped, newlines made left-justified.
+pub(crate) fn escape_for_dot(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\l")
+}
+
+/// pprof's `ShortenFunctionName`: package paths, Java packages and C++ namespaces cut.
+pub(crate) fn short_function_name(f: &str) -> String {
+    use std::sync::LazyLock;
+    // Go's \w is ASCII-only; so are these classes.
+    static CPP_ANONYMOUS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^\(anonymous namespace\)::").expect("valid regexp"));
+    static GO_VERSION: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(.*?)/v(?:[2-9]|[1-9][0-9]+)([./].*)$").expect("valid regexp")
+    });
+    static GO: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^(?:[0-9A-Za-z_\-.]+/)+(.+)").expect("valid regexp"));
+    static JAVA: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"^(?:[a-z][0-9A-Za-z_]*\.)*([A-Z][0-9A-Za-z_$]*\.(?:<init>|[a-z][0-9A-Za-z_$]*(?:\$[0-9]+)?))(?:(?:\()|$)",
+        )
+        .expect("valid regexp")
+    });
+    static CPP: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?:[_a-zA-Z][0-9A-Za-z_]*::)+(_*[A-Z][0-9A-Za-z_]*::~?[_a-zA-Z][0-9A-Za-z_]*(?:<.*>)?)")
+            .expect("valid regexp")
+    });
+    let f = CPP_ANONYMOUS.replace_all(f, "");
+    let f = GO_VERSION.replace_all(&f, "${1}${2}").into_owned();
+    for re in [&*GO, &*JAVA, &*CPP] {
+        if let Some(c) = re.captures(&f) {
+            return c.iter().skip(1).flatten().map(|m| m.as_str()).collect();
+        }
+    }
+    f
 }

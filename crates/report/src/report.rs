@@ -8,8 +8,9 @@ use sextant_profile::Profile;
 
 use crate::graph::{BuildOptions, Graph, SampleValue};
 use crate::measurement;
+use crate::nodelets::SampleTags;
 use crate::nodes::{Granularity, NodeOptions, NodeTable};
-use crate::{tags, text, traces, tree};
+use crate::{dot, tags, text, traces, tree};
 
 /// The kind of report to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -25,6 +26,8 @@ pub enum Format {
     Tags,
     /// `-comments`: the profile's comments.
     Comments,
+    /// `-dot`: the call graph in Graphviz's DOT language.
+    Dot,
 }
 
 /// How to build and print a report (pprof's `report.Options`, with the driver's choices made).
@@ -125,6 +128,8 @@ impl From<io::Error> for Error {
 pub struct Report {
     pub(crate) options: Options,
     pub(crate) total: i64,
+    /// The sample tags of the last DOT graph built, for its nodelets.
+    pub(crate) sample_tags: Option<SampleTags>,
 }
 
 /// A trimmed graph and the counts its header reports.
@@ -133,6 +138,7 @@ pub(crate) struct Trimmed {
     pub(crate) graph: Graph,
     pub(crate) orig_count: usize,
     pub(crate) dropped_nodes: usize,
+    pub(crate) dropped_edges: usize,
 }
 
 impl Report {
@@ -140,13 +146,21 @@ impl Report {
     /// percentages stay relative to the whole profile).
     pub fn new(total_of: &Profile, options: Options) -> Report {
         let total = total(total_of, options.value);
-        Report { options, total }
+        Report {
+            options,
+            total,
+            sample_tags: None,
+        }
     }
 
     /// A report whose percentages are relative to `total`, computed elsewhere (as
     /// `sextant_profile::pipeline::prepare` does, before or after the filters).
     pub fn with_total(options: Options, total: i64) -> Report {
-        Report { options, total }
+        Report {
+            options,
+            total,
+            sample_tags: None,
+        }
     }
 
     /// The total every percentage is relative to.
@@ -165,6 +179,7 @@ impl Report {
             Format::Traces => traces::print(self, p, w),
             Format::Tree => tree::print(self, p, w),
             Format::Tags => tags::print(self, p, w),
+            Format::Dot => dot::print(self, p, w),
             Format::Comments => {
                 for c in &p.comments {
                     writeln!(w, "{c}")?;
@@ -187,7 +202,7 @@ impl Report {
 
     /// The graph after pprof's three trimming steps: nodes below `node_fraction`, then all but
     /// the top `node_count`, then edges below `edge_fraction`.
-    pub(crate) fn trimmed_graph(&self, p: &Profile) -> Trimmed {
+    pub(crate) fn trimmed_graph(&mut self, p: &Profile) -> Trimmed {
         let o = &self.options;
         let table = NodeTable::new(
             p,
@@ -199,13 +214,24 @@ impl Report {
             },
             &o.trim_path,
         );
+        // The DOT graph orders nodes by entropy and draws label tags; text reports need neither.
+        let visual = o.format == Format::Dot;
+        let tags = visual.then(|| SampleTags::new(p, &o.output_unit));
         let build = |kept: Option<&[bool]>| {
             let bo = BuildOptions {
                 value: o.value,
                 drop_negative: o.drop_negative,
                 kept,
+                tags: tags.as_ref(),
             };
             Graph::build(&table, &p.sample, bo)
+        };
+        let sort = |g: &mut Graph| {
+            if visual {
+                g.sort_entropy(&table);
+            } else {
+                g.sort(&table, o.cum_sort);
+            }
         };
         let mut g = build(None);
         let total_value = g.flat_sum();
@@ -227,25 +253,32 @@ impl Report {
             }
         }
         let orig_count = g.nodes.len();
-        g.sort(&table, o.cum_sort);
+        sort(&mut g);
         if o.node_count > 0 {
+            g.tags.trim(node_cutoff);
             g.trim_edges(edge_cutoff);
-            if o.node_count < g.nodes.len() {
+            let top = top_nodes(&g, o.node_count, visual);
+            if top < g.nodes.len() {
                 let mut kept = vec![false; table.len()];
-                for &n in &g.nodes[..o.node_count] {
+                for &n in &g.nodes[..top] {
                     kept[n as usize] = true;
                 }
                 g = build(Some(&kept));
-                g.sort(&table, o.cum_sort);
+                sort(&mut g);
             }
         }
-        // Text reports do not print the count of dropped edges (the graph formats do).
-        g.trim_edges(edge_cutoff);
+        g.tags.trim(node_cutoff);
+        let dropped_edges = g.trim_edges(edge_cutoff);
+        if visual {
+            g.remove_redundant_edges(&table);
+        }
+        self.sample_tags = tags;
         Trimmed {
             table,
             graph: g,
             orig_count,
             dropped_nodes,
+            dropped_edges,
         }
     }
 
@@ -286,6 +319,23 @@ impl Report {
             unit
         };
     }
+}
+
+/// How many of the sorted nodes `node_count` keeps (pprof's `selectTopNodes`): in the DOT
+/// graph each node's drawn tags (up to 4) count toward the limit too.
+fn top_nodes(g: &Graph, node_count: usize, visual: bool) -> usize {
+    let mut max = node_count;
+    if visual {
+        let mut count = 0;
+        for (i, &n) in g.nodes.iter().enumerate() {
+            count += g.tags.count_flat(n).min(crate::dot::MAX_NODELETS) + 1;
+            if count >= max {
+                max = i + 1;
+                break;
+            }
+        }
+    }
+    max.min(g.nodes.len())
 }
 
 /// The sum of |value| over the samples, or over the `-diff_base` samples when there are any

@@ -50,6 +50,26 @@ done
 for p in cpu cpu2 heap allocs goroutine block mutex threadcreate allocs.delta block.delta; do
   g "$p" tags "go1.19.$p.pb.gz"
 done
+# The call graph in DOT (what -svg, -png and -pdf render through Graphviz).
+for p in cpu cpu2 heap allocs goroutine block mutex threadcreate allocs.delta block.delta; do
+  g "$p" dot "go1.19.$p.pb.gz"
+done
+g cpu.nodecount=5 dot -nodecount=5 $cpu
+g heap.nodecount=3 dot -nodecount=3 $heap
+g allocs.nodecount=10 dot -nodecount=10 $allocs
+g cpu.lines dot -lines $cpu
+g cpu2.addresses dot -addresses $cpu2
+g cpu.noinlines dot -noinlines $cpu
+g cpu.nodefraction=0.edgefraction=0 dot -nodefraction=0 -edgefraction=0 $cpu
+g cpu.edgefraction=0.1 dot -edgefraction=0.1 $cpu
+g cpu.trim=false dot -trim=false $cpu
+g cpu.focus=queryDB dot -focus=queryDB $cpu
+g cpu.hide=processRequest dot -hide=processRequest $cpu
+g cpu.diff_base=cpu2 dot -diff_base=$cpu2 $cpu
+g heap.sample_index=alloc_objects dot -sample_index=alloc_objects $heap
+g heap.unit=MB dot -unit=MB $heap
+g block.mean dot -mean $block
+g goroutine.compact_labels dot -compact_labels $goroutine
 g heap.unit=kb tags -unit=kb $heap
 g heap.sample_index=alloc_objects tags -sample_index=alloc_objects $heap
 g cpu.focus=queryDB tags -focus=queryDB $cpu

@@ -9,7 +9,8 @@ use super::flags::Parsed;
 
 /// The report commands this build prints, by Go's flag name.
 pub(crate) const COMMANDS: &[&str] = &[
-    "top", "text", "traces", "tree", "peek", "raw", "tags", "comments", "proto",
+    "top", "text", "traces", "tree", "peek", "raw", "tags", "comments", "proto", "dot", "png",
+    "pdf", "gif", "ps",
 ];
 
 /// Every output format go tool pprof knows (so that the missing ones get a clear message).

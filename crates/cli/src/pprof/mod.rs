@@ -116,7 +116,9 @@ fn run_report(
     } else {
         let options = report_options(&prepared, &cfg)?;
         let mut rpt = Report::with_total(options, prepared.total);
-        let target: &mut dyn Write = if cfg.output.is_empty() {
+        // Images are rendered by Graphviz from the DOT text.
+        let image = matches!(cfg.command.as_str(), "png" | "pdf" | "gif" | "ps");
+        let target: &mut dyn Write = if cfg.output.is_empty() && !image {
             stdout
         } else {
             &mut out
@@ -126,7 +128,9 @@ fn run_report(
             Err(sextant_report::Error::Io(e)) => return io_result(e),
             Err(e) => return Err(Failure::failed(e.to_string())),
         }
-        if cfg.output.is_empty() {
+        if image {
+            out = graphviz(&cfg.command, &out)?;
+        } else if cfg.output.is_empty() {
             return Ok(());
         }
     }
@@ -136,6 +140,36 @@ fn run_report(
     let _ = writeln!(stderr, "Generating report in {}", cfg.output);
     std::fs::write(&cfg.output, &out)
         .map_err(|e| Failure::failed(format!("cannot write {}: {e}", cfg.output)))
+}
+
+/// Renders DOT with Graphviz's `dot -T<format>`, as pprof's `invokeDot` does.
+fn graphviz(format: &str, dot: &[u8]) -> Result<Vec<u8>, Failure> {
+    use std::process::{Command, Stdio};
+    let spawned = Command::new("dot")
+        .arg(format!("-T{format}"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn();
+    let mut child = spawned.map_err(|e| {
+        Failure::failed(format!("failed to execute dot: {e}"))
+            .hint("install Graphviz (apt-get install graphviz), or use -dot and render elsewhere")
+    })?;
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let input = dot.to_vec();
+    // Feed dot from a thread so that a large graph cannot deadlock both pipes.
+    let feeder = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child
+        .wait_with_output()
+        .map_err(|e| Failure::failed(format!("failed to execute dot: {e}")))?;
+    let _ = feeder.join();
+    if !output.status.success() {
+        return Err(Failure::failed(format!(
+            "dot -T{format} failed: {}",
+            output.status
+        )));
+    }
+    Ok(output.stdout)
 }
 
 /// A failure of the report stage: bad option values are usage errors.
@@ -188,6 +222,7 @@ fn report_options(prepared: &Prepared, cfg: &Config) -> Result<Options, Failure>
         "traces" => Format::Traces,
         "tree" | "peek" => Format::Tree,
         "tags" => Format::Tags,
+        "dot" | "png" | "pdf" | "gif" | "ps" => Format::Dot,
         "comments" => Format::Comments,
         _ => Format::Text,
     };
