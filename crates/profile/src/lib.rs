@@ -23,6 +23,7 @@ mod encode;
 mod error;
 mod filter;
 mod goregexp;
+mod label_frames;
 mod measurement;
 mod merge;
 mod model;

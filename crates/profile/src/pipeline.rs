@@ -12,9 +12,11 @@
 //!    merged in (a subtraction). Then `drop_frames` pruning, `-add_comment`, and a final check.
 //!    Go merges even a single source, so the result is always compact: zero samples and unused
 //!    mappings gone, ids renumbered.
-//! 2. [`prepare`] (per report, [`ReportOptions`]): the value column (`-sample_index`, `-mean`)
-//!    and `-divide_by` are checked, the total the percentages are relative to is computed, and
-//!    the filters are applied; with `-relative_percentages` the filters come before the total.
+//! 2. per report: first [`add_label_frames`] for `-tagroot`/`-tagleaf` (when given), then
+//!    [`prepare`] ([`ReportOptions`]): the value column (`-sample_index`, `-mean`) and
+//!    `-divide_by` are checked, the total the percentages are relative to is computed, and the
+//!    filters are applied; with `-relative_percentages` the filters come before the total.
+//!    Go's last step, aggregation by `-granularity`, is the report's (sextant-report).
 //!
 //! `-sample_index`, `-mean` and `-divide_by` do not change the profile: reports read the
 //! selected column through [`Prepared::selection`] and scale printed values by
@@ -39,6 +41,7 @@
 use crate::combine::{compatibilize_sample_types, scale_profiles};
 use crate::error::{Error, Result};
 use crate::filter::{Filters, apply_filters};
+pub use crate::label_frames::add_label_frames;
 use crate::merge::merge;
 use crate::model::*;
 use crate::sample_index::SampleSelection;

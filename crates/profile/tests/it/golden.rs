@@ -34,12 +34,19 @@ struct Invocation {
     bases: Vec<String>,
     source: SourceOptions,
     report: ReportOptions,
+    /// `-tagroot`, `-tagleaf` and `-unit`, for `pipeline::add_label_frames`.
+    tagroot: String,
+    tagleaf: String,
+    unit: String,
     /// Flags this harness does not know; a line with any fails.
     unknown: Vec<String>,
 }
 
 /// Flags that take a value (`-flag=v` or `-flag v`), as Go's flag package reads them.
-const VALUE_FLAGS: [&str; 15] = [
+const VALUE_FLAGS: [&str; 18] = [
+    "tagroot",
+    "tagleaf",
+    "unit",
     "base",
     "diff_base",
     "sample_index",
@@ -122,6 +129,9 @@ fn apply_flag(inv: &mut Invocation, name: &str, value: String) -> bool {
             inv.source.diff_base = true;
         }
         "normalize" => inv.source.normalize = true,
+        "tagroot" => inv.tagroot = value,
+        "tagleaf" => inv.tagleaf = value,
+        "unit" => inv.unit = value,
         "add_comment" => inv.source.comment = Some(value),
         "sample_index" => inv.report.sample_index = value,
         "mean" => inv.report.mean = true,
@@ -152,8 +162,17 @@ fn run(dir: &Path, inv: &Invocation) -> Result<Profile, String> {
     };
     let sources = inv.sources.iter().map(read).collect::<Result<_, _>>()?;
     let bases = inv.bases.iter().map(read).collect::<Result<_, _>>()?;
-    let prepared = pipeline::run(sources, bases, &inv.source, &inv.report)
+    let mut p = pipeline::combine(sources, bases, &inv.source)
         .map_err(|e| format!("pipeline failed: {e}"))?;
+    // go tool pprof adds label frames first of all per report, before the filters.
+    let unit = if inv.unit.is_empty() {
+        "minimum"
+    } else {
+        &inv.unit
+    };
+    pipeline::add_label_frames(&mut p, &inv.tagroot, &inv.tagleaf, unit);
+    let prepared =
+        pipeline::prepare(p, &inv.report).map_err(|e| format!("pipeline failed: {e}"))?;
     Ok(prepared.profile)
 }
 
@@ -268,4 +287,7 @@ fn manifest_flags_are_read_as_go_reads_them() {
     assert_eq!(inv.report.sample_index, "delay");
     assert!(inv.report.mean);
     assert_eq!(inv.unknown, ["-granularity=lines"]);
+    let inv = parse_args(&["-raw", "-tagroot", "a,b", "-tagleaf=c", "-unit=ms", "p"]);
+    assert_eq!((inv.tagroot.as_str(), inv.tagleaf.as_str()), ("a,b", "c"));
+    assert_eq!((inv.unit.as_str(), inv.sources.len()), ("ms", 1));
 }

@@ -1,15 +1,24 @@
 //! Go's tools on what we write: `go tool pprof -raw` prints the same text for our re-encoding
-//! of every fixture as for the fixture itself. Skipped, saying so, when `go` is not on PATH.
+//! of every fixture as for the fixture itself; and Go's `-tagroot`/`-tagleaf` frames are ours.
+//! Skipped, saying so, when `go` is not on PATH.
 
 use std::path::Path;
 use std::process::Command;
 
-use crate::fixtures::{have_go, name, profiles, read};
+use sextant_profile::pipeline::{self, ReportOptions, SourceOptions};
+
+use crate::fixtures::{have_go, name, profiles, read, testdata};
 
 /// `go tool pprof -raw` on a file, with no binaries to be found for its mappings.
 fn go_raw(file: &Path, scratch: &Path) -> String {
+    go_raw_with(&[], file, scratch)
+}
+
+/// `go tool pprof -raw <args> <file>`, with no binaries to be found for its mappings.
+fn go_raw_with(args: &[&str], file: &Path, scratch: &Path) -> String {
     let out = Command::new("go")
         .args(["tool", "pprof", "-raw"])
+        .args(args)
         .arg(file)
         .env("PPROF_BINARY_PATH", scratch)
         .env("TZ", "UTC")
@@ -43,6 +52,46 @@ fn go_tool_pprof_reads_our_encoding_as_the_original() {
             theirs_text == ours_text,
             "{}: go tool pprof -raw differs on our re-encoding",
             name(&path)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+#[test]
+fn label_frames_match_go_tool_pprof_tagroot_and_tagleaf() {
+    if !have_go("interop") {
+        return;
+    }
+    let scratch = std::env::temp_dir().join(format!("sextant-tagroot-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).expect("creating a scratch directory");
+    let cases = [
+        ("go1.19.cpu.pb.gz", "endpoint,worker", "", "minimum"),
+        ("go1.19.cpu.pb.gz", "", "worker,nosuchkey", "minimum"),
+        ("go1.19.heap.pb.gz", "bytes", "bytes", "minimum"),
+        ("go1.19.heap.pb.gz", "", "bytes", "kb"),
+    ];
+    let without_time = |t: &str| -> String {
+        t.lines()
+            .filter(|l| !l.starts_with("Time: "))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    for (file, root, leaf, unit) in cases {
+        let path = testdata().join(file);
+        let args = [
+            format!("-tagroot={root}"),
+            format!("-tagleaf={leaf}"),
+            format!("-unit={unit}"),
+        ];
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let go = go_raw_with(&args, &path, &scratch);
+        let mut p = pipeline::combine(vec![read(&path)], vec![], &SourceOptions::default())
+            .expect("combining one profile");
+        pipeline::add_label_frames(&mut p, root, leaf, unit);
+        let ours = pipeline::prepare(p, &ReportOptions::default()).expect("preparing");
+        assert!(
+            without_time(&go) == without_time(&ours.profile.to_string()),
+            "{file} -tagroot={root} -tagleaf={leaf} -unit={unit}: go tool pprof -raw differs"
         );
     }
     let _ = std::fs::remove_dir_all(&scratch);
