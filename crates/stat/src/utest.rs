@@ -24,6 +24,9 @@ pub enum UTestError {
     SampleSize,
     /// Every value of both samples is the same, so no ranking exists.
     SamplesEqual,
+    /// A value is NaN, which has no rank. (moremath loops forever on one: its tie
+    /// loop waits for NaN to equal itself.)
+    NotANumber,
 }
 
 impl std::fmt::Display for UTestError {
@@ -31,6 +34,7 @@ impl std::fmt::Display for UTestError {
         f.write_str(match self {
             UTestError::SampleSize => "sample is too small",
             UTestError::SamplesEqual => "all samples are equal",
+            UTestError::NotANumber => "samples contain NaN",
         })
     }
 }
@@ -87,6 +91,9 @@ fn u_test(x1: &[f64], x2: &[f64], tails: Tails) -> Result<UTest, UTestError> {
     let (n1, n2) = (x1.len(), x2.len());
     if n1 == 0 || n2 == 0 {
         return Err(UTestError::SampleSize);
+    }
+    if x1.iter().chain(x2).any(|v| v.is_nan()) {
+        return Err(UTestError::NotANumber);
     }
     let mut a = x1.to_vec();
     let mut b = x2.to_vec();

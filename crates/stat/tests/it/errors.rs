@@ -225,3 +225,40 @@ fn sort_reorders_rows_by_name_or_change() {
     assert_eq!(rows, want);
     assert_eq!(rows[0], "StringBuilder/n=1000-2");
 }
+
+#[test]
+fn a_nan_measurement_does_not_hang_the_comparison() {
+    // Go's benchstat never returns on this input (go-moremath's tie loop waits for
+    // NaN == NaN, growing a slice until memory runs out). sextant reports p = 1 with
+    // a footnote.
+    let old = "BenchmarkA 1 NaN ns/op\nBenchmarkA 1 1 ns/op\n";
+    let dir = std::env::temp_dir().join(format!("sextant-stat-nan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    std::fs::write(dir.join("old.txt"), old).expect("write");
+    let a = vec![
+        format!("old={}", dir.join("old.txt").display()),
+        "new=-".to_string(),
+    ];
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = sextant_stat::run_with_stdin(
+        &a,
+        &mut "BenchmarkA 1 2 ns/op\nBenchmarkA 1 3 ns/op\n".as_bytes(),
+        &mut out,
+        &mut err,
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(code, 0);
+    let out = String::from_utf8(out).expect("utf8");
+    assert!(out.contains("~ (p=1.000 n=2)"), "{out}");
+    assert!(out.contains("samples contain NaN"), "{out}");
+}
+
+#[test]
+fn a_fixed_order_that_matches_nothing_is_named_in_the_error() {
+    let (code, _, err) = run_in_testdata(&args(&["-col", ".file@(a.txt b.txt)", "old.txt"]));
+    assert_eq!(code, 1);
+    assert_eq!(
+        err,
+        "error: no benchmark results match -filter * and the fixed orders of -table, -row and -col\n"
+    );
+}
