@@ -233,6 +233,7 @@ fn main(
     for p in [&mut table_by, &mut row_by, &mut col_by, &mut residue] {
         parser.finish(p);
     }
+    let has_fixed = !fixed.is_empty();
     filter.add_fixed(fixed);
     if !(0.0..=1.0).contains(&flags.alpha) {
         return Err(err("-alpha must be in range [0, 1]"));
@@ -274,8 +275,14 @@ fn main(
         ));
     }
     if builder.is_empty() {
+        // A fixed order (`-col .file@(a b)`) filters too: say so when it may be why.
+        let also = if has_fixed {
+            " and the fixed orders of -table, -row and -col"
+        } else {
+            ""
+        };
         return Err(err(format!(
-            "no benchmark results match -filter {}",
+            "no benchmark results match -filter {}{also}",
             flags.filter
         )));
     }
