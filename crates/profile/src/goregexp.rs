@@ -42,10 +42,44 @@ pub(crate) fn translate(go: &str) -> String {
                 None => out.push_str(r"\{"),
             },
             '}' => out.push_str(r"\}"),
+            '(' if flag_group_len(rest).is_some() => rest = flag_groups(rest, &mut out),
             _ => out.push(c),
         }
     }
     out
+}
+
+/// The length of a flags-only group after its `(`: `?i)`, `?s-m)`.
+fn flag_group_len(s: &str) -> Option<usize> {
+    let body = s.strip_prefix('?')?;
+    let n = body.bytes().take_while(|b| b"imsU-".contains(b)).count();
+    (body.as_bytes().get(n) == Some(&b')')).then_some(n + 2)
+}
+
+/// Flag groups after their first `(`, and the repeat that follows them, if any. Go applies
+/// such a repeat to the expression before the groups (`a(?i)*` is `a*` with `i` set), which
+/// `regex` rejects; since the groups match nothing, the repeat is written before them.
+fn flag_groups<'a>(mut rest: &'a str, out: &mut String) -> &'a str {
+    let mut groups = String::new();
+    loop {
+        let n = flag_group_len(rest).unwrap_or(0);
+        groups.push('(');
+        groups.push_str(&rest[..n]);
+        rest = &rest[n..];
+        match rest.strip_prefix('(') {
+            Some(r) if flag_group_len(r).is_some() => rest = r,
+            _ => break,
+        }
+    }
+    let op = match rest.as_bytes().first() {
+        Some(b'*' | b'+' | b'?') => 1,
+        Some(b'{') => repeat_len(&rest[1..]).map_or(0, |n| n + 1),
+        _ => 0,
+    };
+    let lazy = usize::from(op > 0 && rest[op..].starts_with('?'));
+    out.push_str(&rest[..op + lazy]);
+    out.push_str(&groups);
+    &rest[op + lazy..]
 }
 
 /// The length of the repeat body after a `{` (`2}`, `2,}`, `2,5}`), if Go reads one there.
@@ -313,6 +347,14 @@ mod tests {
         assert!(is_match("^a{2}$", "aa"));
         assert!(is_match("^a{2,}$", "aaa"));
         assert!(is_match("^a{1,2}?$", "a"));
+    }
+
+    #[test]
+    fn a_repeat_after_flag_groups_applies_to_what_precedes_them() {
+        assert!(is_match("^xa(?i){2}$", "xaa"));
+        assert!(is_match("^a(?s)(?i)*b$", "aaab"));
+        assert!(is_match("^a(?i)b$", "aB"));
+        assert!(Regex::new(&translate("(?i)*")).is_err());
     }
 
     #[test]

@@ -866,3 +866,257 @@ fn random_filters_match_go_tool_pprof() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Go's `regexp` on each pattern against each text (all Go-quoted, one per line, texts first,
+/// then a line `END`, then patterns): a line per pattern, `ERR` or one `0`/`1` per text.
+const GO_MATCHER: &str = r#"package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+)
+
+func main() {
+	texts := []string{}
+	in := bufio.NewScanner(os.Stdin)
+	in.Buffer(make([]byte, 1<<20), 1<<20)
+	for in.Scan() {
+		if in.Text() == "END" {
+			break
+		}
+		line, _ := strconv.Unquote(in.Text())
+		texts = append(texts, line)
+	}
+	for in.Scan() {
+		pat, _ := strconv.Unquote(in.Text())
+		re, err := regexp.Compile(pat)
+		if err != nil {
+			fmt.Println("ERR")
+			continue
+		}
+		out := []byte{}
+		for _, t := range texts {
+			if re.MatchString(t) {
+				out = append(out, '1')
+			} else {
+				out = append(out, '0')
+			}
+		}
+		fmt.Println(string(out))
+	}
+}
+"#;
+
+/// Go-quotes a string (the subset of `strconv.Quote` that `strconv.Unquote` reads back).
+fn go_quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_ascii_graphic() || c == ' ' => out.push(c),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Random patterns in Go's syntax, compiled as the filters compile them, must match exactly
+/// the names Go's `regexp` matches, whenever Go accepts the pattern
+/// (`SEXTANT_GO_REGEXP_CASES=n` tries `n` patterns instead of 3000).
+#[test]
+fn filter_regexps_match_what_gos_regexp_matches() {
+    const TOKENS: &[&str] = &[
+        "a",
+        "b",
+        "é",
+        ".",
+        "\\.",
+        "*",
+        "+",
+        "?",
+        "|",
+        "(",
+        ")",
+        "^",
+        "$",
+        "[",
+        "]",
+        "[^",
+        "-",
+        "{",
+        "}",
+        "{2}",
+        "{1,}",
+        "{0,1}",
+        "{01}",
+        "\\d",
+        "\\D",
+        "\\w",
+        "\\W",
+        "\\s",
+        "\\S",
+        "\\b",
+        "\\B",
+        "\\<",
+        "\\>",
+        "\\Q",
+        "\\E",
+        "\\(",
+        "\\)",
+        "\\{",
+        "\\}",
+        "[:alpha:]",
+        "[[:digit:]]",
+        "\\pL",
+        "\\p{Greek}",
+        "\\x41",
+        "\\x{3b1}",
+        "\\101",
+        "\\0",
+        "&&",
+        "--",
+        "~~",
+        "(?i)",
+        "(?s)",
+        "(?:",
+        "\\A",
+        "\\z",
+        "\\n",
+        "\\t",
+        ":",
+        ",",
+        "<",
+        ">",
+        "_",
+        "1",
+        "7",
+        " ",
+    ];
+    const TEXTS: &[&str] = &[
+        "",
+        "a",
+        "b",
+        "ab",
+        "aab",
+        "é",
+        "café",
+        "A",
+        "B",
+        "α",
+        "αβ",
+        "1",
+        "٣",
+        "a1",
+        "a b",
+        "a\tb",
+        "a\u{0B}b",
+        "a.b",
+        "{{closure}}",
+        "main::{{closure}}",
+        "x{2}",
+        "a{01}",
+        "Vec<u8>",
+        "<",
+        ">",
+        "[",
+        "]",
+        "&&",
+        "--",
+        "~~",
+        "a-b",
+        "\\",
+        "\n",
+        "\0",
+        "A\0",
+        "main.(*T).M",
+        "1,2",
+        "k:v",
+        "_",
+        "7",
+        "ab{",
+        "a}",
+        " ",
+    ];
+    let mut rng = Rng(0xC0FF_EE00_1234);
+    let cases = std::env::var("SEXTANT_GO_REGEXP_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3000);
+    let patterns: Vec<String> = (0..cases)
+        .map(|_| (0..1 + rng.below(5)).map(|_| rng.pick(TOKENS)).collect())
+        .collect();
+    let dir = std::env::temp_dir().join(format!("sextant-goregexp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("main.go");
+    std::fs::write(&src, GO_MATCHER).unwrap();
+    let mut input = String::new();
+    for t in TEXTS {
+        input += &go_quote(t);
+        input.push('\n');
+    }
+    input += "END\n";
+    for p in &patterns {
+        input += &go_quote(p);
+        input.push('\n');
+    }
+    let child = Command::new("go")
+        .arg("run")
+        .arg(&src)
+        .env("GOFLAGS", "-mod=mod")
+        .env("GO111MODULE", "off")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        eprintln!("note: `go` is not on PATH: Go regexp comparison skipped");
+        return;
+    };
+    // Written from another thread: Go answers while it reads, and both pipes are finite.
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write as _;
+        stdin.write_all(input.as_bytes()).unwrap();
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let go = String::from_utf8(out.stdout).unwrap();
+    let go: Vec<&str> = go.lines().collect();
+    assert_eq!(go.len(), patterns.len(), "go run failed");
+    let mut failures = Vec::new();
+    let mut go_only_errors = 0;
+    for (p, want) in patterns.iter().zip(go) {
+        let ours = sextant_profile::compile_regex("focus", p);
+        match (want, ours) {
+            ("ERR", Ok(_)) => go_only_errors += 1, // Syntax only `regex` knows; accepted.
+            ("ERR", Err(_)) => {}
+            (_, Err(e)) => failures.push(format!("{p:?}: Go compiles it, we do not: {e}")),
+            (want, Ok(re)) => {
+                let got: String = TEXTS
+                    .iter()
+                    .map(|t| if re.is_match(t) { '1' } else { '0' })
+                    .collect();
+                if got != want {
+                    failures.push(format!("{p:?}: Go {want}, ours {got}"));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{go_only_errors} of {} patterns only Go rejects",
+        patterns.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
