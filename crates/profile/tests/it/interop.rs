@@ -96,3 +96,46 @@ fn label_frames_match_go_tool_pprof_tagroot_and_tagleaf() {
     }
     let _ = std::fs::remove_dir_all(&scratch);
 }
+
+#[test]
+fn divided_proto_output_matches_go_tool_pprof_proto() {
+    if !have_go("interop") {
+        return;
+    }
+    let scratch = std::env::temp_dir().join(format!("sextant-proto-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).expect("creating a scratch directory");
+    for file in ["go1.19.cpu.pb.gz", "go1.19.block.pb.gz"] {
+        let path = testdata().join(file);
+        // Go's -proto output, read back by Go.
+        let theirs = scratch.join(format!("go.{file}"));
+        let out = Command::new("go")
+            .args(["tool", "pprof", "-proto", "-divide_by=3", "-output"])
+            .arg(&theirs)
+            .arg(&path)
+            .env("PPROF_BINARY_PATH", &scratch)
+            .output()
+            .expect("running go tool pprof -proto");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Ours, read by Go.
+        let opts = ReportOptions {
+            divide_by: 3.0,
+            ..ReportOptions::default()
+        };
+        let p = pipeline::run(vec![read(&path)], vec![], &SourceOptions::default(), &opts)
+            .expect("the pipeline runs")
+            .into_proto();
+        let ours = scratch.join(format!("ours.{file}"));
+        let mut f = std::fs::File::create(&ours).expect("creating our profile");
+        p.write(&mut f).expect("writing our profile");
+        drop(f);
+        assert!(
+            go_raw(&theirs, &scratch) == go_raw(&ours, &scratch),
+            "{file}: -proto -divide_by=3 differs from Go's"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+}
