@@ -60,7 +60,36 @@ pub struct Filters {
 ///
 /// Warnings are in pprof's words and order: first `tagfocus:Interpreted '1kb' as range, not
 /// regexp` notes, then `Focus expression matched no samples` and its siblings (`Ignore`,
-/// `Hide`, `Show`, `ShowFrom`, `TagFocus`, `TagIgnore`, `TagShow`, `TagHide`).
+/// `Hide`, `Show`, `ShowFrom`, `TagFocus`, `TagIgnore`, `TagShow`, `TagHide`). The name
+/// filters' warnings look at the location table, as pprof's do; go tool pprof has merged the
+/// profile by then (see [`merge`](crate::merge)), which leaves only locations samples use.
+///
+/// Regexps are read with Go's syntax and matched unanchored, as go tool pprof reads them.
+///
+/// # Example
+///
+/// ```
+/// use sextant_profile::{Filters, Profile, apply_filters};
+///
+/// # fn main() -> sextant_profile::Result<()> {
+/// let mut p = Profile::default();
+/// let filters = Filters {
+///     focus: Some("main\\.handle".into()),
+///     tagfocus: Some("bytes=1kb:".into()),
+///     ..Filters::default()
+/// };
+/// let warnings = apply_filters(&mut p, &filters)?;
+/// assert_eq!(
+///     warnings,
+///     [
+///         "tagfocus:Interpreted '1kb:' as range, not regexp",
+///         "Focus expression matched no samples",
+///         "TagFocus expression matched no samples",
+///     ]
+/// );
+/// # Ok(())
+/// # }
+/// ```
 ///
 /// # Errors
 ///
