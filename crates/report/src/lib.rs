@@ -37,6 +37,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod callgrind;
 mod dot;
 mod graph;
 mod labels;

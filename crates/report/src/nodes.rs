@@ -282,6 +282,11 @@ impl NodeTable {
         self.loc_index.get(id).map(|i| i as usize)
     }
 
+    /// An interned string (a name, file or mapping path).
+    pub(crate) fn string(&self, id: u32) -> &str {
+        &self.strings[id as usize]
+    }
+
     /// The node's name as reports print it (pprof's `PrintableName`).
     pub(crate) fn name(&self, node: u32) -> &str {
         &self.names[node as usize]

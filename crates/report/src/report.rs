@@ -10,7 +10,7 @@ use crate::graph::{BuildOptions, Graph, SampleValue};
 use crate::measurement;
 use crate::nodelets::SampleTags;
 use crate::nodes::{Granularity, NodeOptions, NodeTable};
-use crate::{dot, tags, text, traces, tree};
+use crate::{callgrind, dot, tags, text, traces, tree};
 
 /// The kind of report to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -28,6 +28,8 @@ pub enum Format {
     Comments,
     /// `-dot`: the call graph in Graphviz's DOT language.
     Dot,
+    /// `-callgrind`: the graph at address granularity for KCachegrind.
+    Callgrind,
 }
 
 /// How to build and print a report (pprof's `report.Options`, with the driver's choices made).
@@ -180,6 +182,7 @@ impl Report {
             Format::Tree => tree::print(self, p, w),
             Format::Tags => tags::print(self, p, w),
             Format::Dot => dot::print(self, p, w),
+            Format::Callgrind => callgrind::print(self, p, w),
             Format::Comments => {
                 for c in &p.comments {
                     writeln!(w, "{c}")?;
@@ -210,7 +213,8 @@ impl Report {
                 granularity: o.granularity,
                 inlines: !o.noinlines,
                 trim_paths: true,
-                obj_names: false,
+                // Only reports that name binaries keep the mapping in a node's identity.
+                obj_names: o.format == Format::Callgrind,
             },
             &o.trim_path,
         );
@@ -310,7 +314,11 @@ impl Report {
         let (_, min_unit) = measurement::scale(min_value, &o.sample_unit, "minimum");
         let (_, max_unit) = measurement::scale(max_value, &o.sample_unit, "minimum");
         let mut unit = min_unit.clone();
-        if min_unit != max_unit && min_value.wrapping_mul(100) < max_value {
+        // Callgrind prints integers only, so it keeps the smallest value's unit.
+        if min_unit != max_unit
+            && min_value.wrapping_mul(100) < max_value
+            && o.format != Format::Callgrind
+        {
             unit = measurement::scale(min_value.wrapping_mul(100), &o.sample_unit, "minimum").1;
         }
         o.output_unit = if unit.is_empty() {

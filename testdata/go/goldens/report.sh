@@ -70,6 +70,13 @@ g heap.sample_index=alloc_objects dot -sample_index=alloc_objects $heap
 g heap.unit=MB dot -unit=MB $heap
 g block.mean dot -mean $block
 g goroutine.compact_labels dot -compact_labels $goroutine
+# Callgrind (address granularity, binaries named).
+for p in cpu cpu2 heap allocs goroutine block mutex threadcreate; do
+  g "$p" callgrind "go1.19.$p.pb.gz"
+done
+g cpu.focus=queryDB callgrind -focus=queryDB $cpu
+g cpu.unit=s callgrind -unit=s $cpu
+g heap.sample_index=alloc_objects callgrind -sample_index=alloc_objects $heap
 g heap.unit=kb tags -unit=kb $heap
 g heap.sample_index=alloc_objects tags -sample_index=alloc_objects $heap
 g cpu.focus=queryDB tags -focus=queryDB $cpu

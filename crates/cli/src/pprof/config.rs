@@ -9,8 +9,21 @@ use super::flags::Parsed;
 
 /// The report commands this build prints, by Go's flag name.
 pub(crate) const COMMANDS: &[&str] = &[
-    "top", "text", "traces", "tree", "peek", "raw", "tags", "comments", "proto", "dot", "png",
-    "pdf", "gif", "ps",
+    "top",
+    "text",
+    "traces",
+    "tree",
+    "peek",
+    "raw",
+    "tags",
+    "comments",
+    "proto",
+    "dot",
+    "png",
+    "pdf",
+    "gif",
+    "ps",
+    "callgrind",
 ];
 
 /// Every output format go tool pprof knows (so that the missing ones get a clear message).

@@ -211,6 +211,14 @@ fn io_result(e: io::Error) -> Result<(), Failure> {
 /// imply.
 fn report_options(prepared: &Prepared, cfg: &Config) -> Result<Options, Failure> {
     let sel = &prepared.selection;
+    let graph = matches!(
+        cfg.command.as_str(),
+        "dot" | "png" | "pdf" | "gif" | "ps" | "callgrind"
+    );
+    if cfg.call_tree && graph {
+        return Err(Failure::usage("-call_tree is not supported yet")
+            .hint("drop -call_tree to get the call graph pprof draws by default"));
+    }
     let symbol = match &cfg.command_arg {
         Some(re) => Some(
             regex::Regex::new(re)
@@ -222,6 +230,7 @@ fn report_options(prepared: &Prepared, cfg: &Config) -> Result<Options, Failure>
         "traces" => Format::Traces,
         "tree" | "peek" => Format::Tree,
         "tags" => Format::Tags,
+        "callgrind" => Format::Callgrind,
         "dot" | "png" | "pdf" | "gif" | "ps" => Format::Dot,
         "comments" => Format::Comments,
         _ => Format::Text,
