@@ -362,6 +362,19 @@ mod tests {
     }
 
     #[test]
+    fn sources_beyond_a_chunk_merge_as_one() {
+        // 130 sources: chunks of 64, 64 and 2, merged in order, as Go fetches them.
+        let sources: Vec<Profile> = (0..130).map(|i| cpu(&[(1 + i % 3, 1)])).collect();
+        let refs: Vec<&Profile> = sources.iter().collect();
+        let at_once = merge(&refs).unwrap();
+        let chunked = combine(sources.clone(), vec![], &SourceOptions::default()).unwrap();
+        assert_eq!(chunked, at_once);
+        let values: Vec<i64> = chunked.sample.iter().map(|s| s.value[0]).collect();
+        // Locations 1, 2, 3 in turn: 44, 43 and 43 samples.
+        assert_eq!(values, vec![44, 43, 43]);
+    }
+
+    #[test]
     fn normalize_needs_a_base() {
         let opts = SourceOptions {
             normalize: true,
