@@ -40,8 +40,8 @@ impl Batches {
             self.size = per_batch.max(n.div_ceil(MAX_BATCHES)).max(1);
         }
         let count = n.div_ceil(self.size) as usize + 1;
-        self.samples
-            .reserve(count.saturating_sub(self.samples.capacity()));
+        // `len` is 0 here, so this makes room for `count` batches in all.
+        self.samples.reserve(count);
     }
 
     /// Turns batching off for this call.

@@ -9,6 +9,7 @@ mod benchstat;
 mod fake_clock;
 mod matching;
 mod metrics;
+mod noise;
 mod output;
 mod ramp;
 mod timers;
