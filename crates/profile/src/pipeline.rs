@@ -9,7 +9,9 @@
 //!    fetches them), after their sample types are made common and their units converted; the
 //!    base profiles likewise; then `-diff_base` labels the base samples `pprof::base=true`,
 //!    `-normalize` scales the sources to the base's totals, and the base, scaled by -1, is
-//!    merged in (a subtraction). Then `drop_frames` pruning, `-add_comment`, and a final check.
+//!    merged in (a subtraction). Then `drop_frames` pruning and `-add_comment`. As Go's reader
+//!    does, a profile without a period type gets an empty one, and one without mappings a fake
+//!    mapping (id 1) holding all its locations.
 //!    Go merges even a single source, so the result is always compact: zero samples and unused
 //!    mappings gone, ids renumbered.
 //! 2. per report: first [`add_label_frames`] for `-tagroot`/`-tagleaf` (when given), then
@@ -214,8 +216,26 @@ pub fn run(
 /// How many sources Go fetches and merges at once; chunks are then merged in order.
 const CHUNK: usize = 64;
 
+/// What go tool pprof does to each profile as it reads it, before any merge: Go's decoder gives
+/// a profile without a period type an empty one (printed `PeriodType:  `), and its fetcher
+/// gives a profile without mappings a fake one, id 1, that every location falls into
+/// (`locateBinaries`).
+fn as_fetched(p: &mut Profile) {
+    p.period_type.get_or_insert_with(ValueType::default);
+    if p.mapping.is_empty() {
+        p.mapping.push(Mapping {
+            id: MappingId(1),
+            ..Mapping::default()
+        });
+        for l in &mut p.location {
+            l.mapping_id = Some(MappingId(1));
+        }
+    }
+}
+
 /// Go's `chunkedGrab`: sources merged 64 at a time, each result merged into the running one.
 fn combine_chunked(mut sources: Vec<Profile>) -> Result<Profile> {
+    sources.iter_mut().for_each(as_fetched);
     let mut rest = sources.split_off(sources.len().min(CHUNK));
     let mut p = combine_profiles(sources)?;
     while !rest.is_empty() {

@@ -3,7 +3,7 @@
 //! Go's fixtures come from one process, so they never exercise what merging is for: the same
 //! binary loaded at another address (ASLR), ids numbered differently, functions listed twice,
 //! labels in another order, sums that cancel to zero, unmapped locations, headers that
-//! disagree. The profiles here have all of that; they are written with our encoder, given to
+//! disagree, a profile with no mappings and no period type. The profiles here have all of that; they are written with our encoder, given to
 //! `go tool pprof -raw`, and what Go prints must be what our pipeline's result prints (the
 //! `Time:` line aside). Skipped, saying so, when `go` is not on PATH.
 
@@ -146,6 +146,28 @@ fn second() -> Profile {
     p
 }
 
+/// A profile as a minimal producer might write it: no period type, no mappings, a location
+/// with only an address, and a sample without a stack (which pprof's filters drop).
+fn bare() -> Profile {
+    Profile {
+        sample_type: vec![ValueType::new("events", "count")],
+        location: vec![location(3, 0, 0x1000, &[]), location(5, 0, 0x2000, &[])],
+        sample: vec![
+            Sample {
+                location: vec![LocationId(5), LocationId(3)],
+                value: vec![2],
+                label: vec![],
+            },
+            Sample {
+                location: vec![],
+                value: vec![1],
+                label: vec![],
+            },
+        ],
+        ..Profile::default()
+    }
+}
+
 /// `go tool pprof <args> -raw` in `dir`, with no binaries to be found.
 fn go_raw(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("go")
@@ -219,11 +241,22 @@ fn merge_base_and_diff_base_print_as_go_tool_pprof_prints_them() {
     }
     let dir = std::env::temp_dir().join(format!("sextant-merge-oracle-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("creating a scratch directory");
-    for (name, p) in [("a.pb.gz", first()), ("b.pb.gz", second())] {
+    for (name, p) in [
+        ("a.pb.gz", first()),
+        ("b.pb.gz", second()),
+        ("c.pb.gz", bare()),
+    ] {
         let mut f = std::fs::File::create(dir.join(name)).expect("creating a profile");
         p.write(&mut f).expect("writing a profile");
     }
-    let cases: [Case; 5] = [
+    let cases: [Case; 7] = [
+        (&["c.pb.gz"], vec![bare()], vec![], SourceOptions::default()),
+        (
+            &["c.pb.gz", "c.pb.gz"],
+            vec![bare(), bare()],
+            vec![],
+            SourceOptions::default(),
+        ),
         (
             &["a.pb.gz"],
             vec![first()],
