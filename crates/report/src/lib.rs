@@ -41,6 +41,7 @@ mod callgrind;
 mod dot;
 mod graph;
 mod labels;
+mod list;
 pub mod measurement;
 mod nodelets;
 mod nodes;

@@ -149,7 +149,12 @@ impl Interner {
 
 impl NodeTable {
     /// Maps every location of `p` to its nodes under `o`.
-    pub(crate) fn new(p: &Profile, o: NodeOptions, trim_path: &str) -> NodeTable {
+    pub(crate) fn new(
+        p: &Profile,
+        o: NodeOptions,
+        trim_path: &str,
+        source_path: &str,
+    ) -> NodeTable {
         let (function, filename, linenumber, address) = match o.granularity {
             Granularity::Functions => (true, false, false, false),
             Granularity::FileFunctions => (true, true, false, false),
@@ -165,7 +170,7 @@ impl NodeTable {
                 let name = if function { strings.intern(&f.name) } else { 0 };
                 let file = if filename && !f.filename.is_empty() {
                     let trimmed = if o.trim_paths {
-                        paths::trim_path(&f.filename, trim_path, "")
+                        paths::trim_path(&f.filename, trim_path, source_path)
                     } else {
                         &f.filename
                     };

@@ -43,6 +43,14 @@ pub(crate) fn base(path: &str) -> &str {
     }
 }
 
+/// Go's `filepath.Dir`: all but the last element, cleaned.
+pub(crate) fn dir(path: &str) -> String {
+    match path.rfind('/') {
+        Some(i) => clean(&path[..=i]),
+        None => ".".to_string(),
+    }
+}
+
 /// pprof's `trimPath`: strips the configured prefixes (`trim_path`, a `:`-separated list), or
 /// guesses one from the search path, then the `/proc/self/cwd/` prefixes Bazel leaves.
 pub(crate) fn trim_path<'a>(path: &'a str, trim: &str, search: &str) -> &'a str {

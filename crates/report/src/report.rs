@@ -10,7 +10,7 @@ use crate::graph::{BuildOptions, Graph, SampleValue};
 use crate::measurement;
 use crate::nodelets::SampleTags;
 use crate::nodes::{Granularity, NodeOptions, NodeTable};
-use crate::{callgrind, dot, tags, text, traces, tree};
+use crate::{callgrind, dot, list, tags, text, traces, tree};
 
 /// The kind of report to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -30,6 +30,8 @@ pub enum Format {
     Dot,
     /// `-callgrind`: the graph at address granularity for KCachegrind.
     Callgrind,
+    /// `-list=regexp`: annotated source of the matching functions.
+    List,
 }
 
 /// How to build and print a report (pprof's `report.Options`, with the driver's choices made).
@@ -69,6 +71,8 @@ pub struct Options {
     pub noinlines: bool,
     /// Prefixes to cut from source paths (`-trim_path`).
     pub trim_path: String,
+    /// Where `-list` looks for source files (`-source_path`); empty for the working directory.
+    pub source_path: String,
 }
 
 impl Default for Options {
@@ -94,6 +98,7 @@ impl Default for Options {
             granularity: Granularity::Functions,
             noinlines: false,
             trim_path: String::new(),
+            source_path: String::new(),
         }
     }
 }
@@ -183,6 +188,7 @@ impl Report {
             Format::Tags => tags::print(self, p, w),
             Format::Dot => dot::print(self, p, w),
             Format::Callgrind => callgrind::print(self, p, w),
+            Format::List => list::print(self, p, w),
             Format::Comments => {
                 for c in &p.comments {
                     writeln!(w, "{c}")?;
@@ -217,6 +223,7 @@ impl Report {
                 obj_names: o.format == Format::Callgrind,
             },
             &o.trim_path,
+            &o.source_path,
         );
         // The DOT graph orders nodes by entropy and draws label tags; text reports need neither.
         let visual = o.format == Format::Dot;

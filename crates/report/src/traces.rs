@@ -24,6 +24,7 @@ pub(crate) fn print(rpt: &mut Report, p: &Profile, w: &mut dyn Write) -> Result<
             obj_names: false,
         },
         "",
+        "",
     );
     let units = num_label_units(p);
     let blocks = location_blocks(&table, p);

@@ -77,6 +77,13 @@ done
 g cpu.focus=queryDB callgrind -focus=queryDB $cpu
 g cpu.unit=s callgrind -unit=s $cpu
 g heap.sample_index=alloc_objects callgrind -sample_index=alloc_objects $heap
+# Annotated source, found under gen/ (the profiles name it sextant.test/gen/...; pprof's
+# trim heuristic cuts up to "/gen/" when the search path ends in gen).
+g cpu.source_path=gen "list=main.walkTree list=main.process list=main.scan" -source_path=gen $cpu
+g cpu2.source_path=gen "list=main.serialize" -source_path=gen $cpu2
+g heap.source_path=gen "list=main.newEntry list=main.runHeapWorkload" -source_path=gen $heap
+g cpu.source_path=gen.noinlines "list=main.queryDB" -source_path=gen -noinlines $cpu
+g cpu.source_path=gen.unit=ms "list=marshalSQL" -source_path=gen -unit=ms $cpu
 g heap.unit=kb tags -unit=kb $heap
 g heap.sample_index=alloc_objects tags -sample_index=alloc_objects $heap
 g cpu.focus=queryDB tags -focus=queryDB $cpu

@@ -24,6 +24,7 @@ pub(crate) const COMMANDS: &[&str] = &[
     "gif",
     "ps",
     "callgrind",
+    "list",
 ];
 
 /// Every output format go tool pprof knows (so that the missing ones get a clear message).
@@ -66,6 +67,7 @@ pub(crate) struct Config {
     pub(crate) unit: String,
     pub(crate) compact_labels: bool,
     pub(crate) trim_path: String,
+    pub(crate) source_path: String,
     pub(crate) mean: bool,
     pub(crate) sample_index: String,
     pub(crate) divide_by: f64,
@@ -108,6 +110,7 @@ impl Default for Config {
             unit: "minimum".into(),
             compact_labels: false,
             trim_path: String::new(),
+            source_path: String::new(),
             mean: false,
             sample_index: String::new(),
             divide_by: 1.0,
@@ -164,6 +167,7 @@ impl Config {
         s("output", &mut c.output);
         s("unit", &mut c.unit);
         s("trim_path", &mut c.trim_path);
+        s("source_path", &mut c.source_path);
         s("sample_index", &mut c.sample_index);
         s("focus", &mut c.focus);
         s("ignore", &mut c.ignore);
@@ -288,6 +292,10 @@ impl Config {
         let mut trim = self.trim;
         match self.command.as_str() {
             "peek" => trim = false,
+            "list" => {
+                trim = false;
+                self.granularity = "lines".into();
+            }
             "text" | "top" | "topproto" => {
                 if self.node_count == -1 {
                     self.node_count = 0;

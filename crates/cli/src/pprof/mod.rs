@@ -231,6 +231,7 @@ fn report_options(prepared: &Prepared, cfg: &Config) -> Result<Options, Failure>
         "tree" | "peek" => Format::Tree,
         "tags" => Format::Tags,
         "callgrind" => Format::Callgrind,
+        "list" => Format::List,
         "dot" | "png" | "pdf" | "gif" | "ps" => Format::Dot,
         "comments" => Format::Comments,
         _ => Format::Text,
@@ -257,5 +258,6 @@ fn report_options(prepared: &Prepared, cfg: &Config) -> Result<Options, Failure>
         granularity,
         noinlines: cfg.noinlines,
         trim_path: cfg.trim_path.clone(),
+        source_path: cfg.source_path.clone(),
     })
 }
