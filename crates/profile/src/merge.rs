@@ -107,8 +107,10 @@ struct Source<'a> {
     locations: IdIndex,
     functions: IdIndex,
     mappings: IdIndex,
-    location_memo: Vec<Option<LocationId>>,
-    function_memo: Vec<Option<FunctionId>>,
+    /// Merged ids by source position; 0 until mapped (merged ids start at 1). Plain ids rather
+    /// than options keep these tables at 8 bytes an entry: they are read once per frame.
+    location_memo: Vec<u64>,
+    function_memo: Vec<u64>,
     /// The merged mapping, and what to add to addresses to move them into it.
     mapping_memo: Vec<Option<(usize, i64)>>,
 }
@@ -120,8 +122,8 @@ impl<'a> Source<'a> {
             locations: IdIndex::new(p.location.iter().map(|l| l.id.0)),
             functions: IdIndex::new(p.function.iter().map(|f| f.id.0)),
             mappings: IdIndex::new(p.mapping.iter().map(|m| m.id.0)),
-            location_memo: vec![None; p.location.len()],
-            function_memo: vec![None; p.function.len()],
+            location_memo: vec![0; p.location.len()],
+            function_memo: vec![0; p.function.len()],
             mapping_memo: vec![None; p.mapping.len()],
         }
     }
@@ -282,8 +284,8 @@ impl<'a> Merger<'a> {
     }
 
     fn map_location(&mut self, src: &mut Source<'a>, pos: usize) -> Result<LocationId> {
-        if let Some(id) = src.location_memo[pos] {
-            return Ok(id);
+        if src.location_memo[pos] != 0 {
+            return Ok(LocationId(src.location_memo[pos]));
         }
         let p: &'a Profile = src.p;
         let l = &p.location[pos];
@@ -352,7 +354,7 @@ impl<'a> Merger<'a> {
                 id
             }
         };
-        src.location_memo[pos] = Some(id);
+        src.location_memo[pos] = id.0;
         Ok(id)
     }
 
@@ -384,8 +386,8 @@ impl<'a> Merger<'a> {
     }
 
     fn map_function(&mut self, src: &mut Source<'a>, pos: usize) -> FunctionId {
-        if let Some(id) = src.function_memo[pos] {
-            return id;
+        if src.function_memo[pos] != 0 {
+            return FunctionId(src.function_memo[pos]);
         }
         let p: &'a Profile = src.p;
         let f = &p.function[pos];
@@ -400,7 +402,7 @@ impl<'a> Merger<'a> {
             self.out.function.push(Function { id, ..f.clone() });
             id
         });
-        src.function_memo[pos] = Some(id);
+        src.function_memo[pos] = id.0;
         id
     }
 }
