@@ -44,6 +44,8 @@ pub(crate) struct Record {
     pub(crate) weight: u32,
     /// The thread's CPU time since its previous sample, in nanoseconds.
     pub(crate) cpu_ns: u64,
+    /// The thread's CPU clock at this sample, in nanoseconds.
+    pub(crate) cpu_at: u64,
     /// [`TRUNCATED`], [`UNWIND_FAILED`].
     pub(crate) flags: u32,
     /// Number of valid entries of `pcs`.
@@ -98,6 +100,7 @@ impl Ring {
             tid: 0,
             weight: 0,
             cpu_ns: 0,
+            cpu_at: 0,
             flags: 0,
             depth: 0,
             labels: 0,

@@ -25,7 +25,7 @@
 //! CPU time it uses ([`timer`](self) details the design, which is Go's since 1.18). The
 //! handler unwinds the interrupted stack with `.eh_frame` tables parsed at start (so release
 //! builds without frame pointers work) into a preallocated lock-free buffer; a background
-//! thread, `sextant-cpu`, drains it every 10 ms and sums identical stacks. At stop the
+//! thread, `sextant-cpu`, drains it every 50 ms and sums identical stacks. At stop the
 //! addresses are symbolized, once each: names from the symbol table, files, lines and
 //! inline frames from DWARF, read only for those addresses. Build with
 //! `debug = "line-tables-only"` in `[profile.release]` to get lines in release builds.

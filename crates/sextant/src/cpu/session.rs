@@ -1,5 +1,6 @@
 //! A running CPU profile: the handler's state, the timers, and the thread that drains.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
@@ -20,6 +21,11 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 /// Scans between two reaps of the timers of exited threads (100 ms).
 const REAP_EVERY: u32 = 10;
+
+/// Scans between two drains of the sample buffer (50 ms). At 1000 Hz a drain finds about
+/// 50 samples per busy core; the 4096 slots would last 4 s on a 2-core machine and 100 ms on
+/// 40 busy cores, so the buffer does not fill between drains.
+const DRAIN_EVERY: u32 = 5;
 
 /// What the drain thread hands back.
 struct Drained {
@@ -169,12 +175,34 @@ fn run(
 ) -> Drained {
     let mut agg = Aggregate::default();
     let mut scans = 0u32;
+    let period_ns = timers.period_ns();
+    // Each thread's CPU clock at the latest scan, to account the time after its last sample.
+    let (mut clocks, mut seen) = (HashMap::new(), Vec::new());
     while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(SCAN_INTERVAL) {
         if per_thread {
-            scan(&mut timers, &mut scans);
+            scan(&mut timers, scans);
         }
-        signal::with_sampler(|s| s.ring.drain(|r| agg.add(r)));
+        scans = scans.wrapping_add(1);
+        if scans % DRAIN_EVERY == 0 {
+            signal::with_sampler(|s| s.ring.drain(|r| agg.add(r)));
+            // Threads gone since the last drain: their tails, up to their last clock read.
+            timers.cpu_clocks(&mut seen);
+            let live: HashMap<i32, u64> = seen.iter().copied().collect();
+            clocks.retain(|tid, clock| {
+                let gone = !live.contains_key(tid);
+                if gone {
+                    agg.add_tail(*tid as u32, *clock, period_ns);
+                }
+                !gone
+            });
+            clocks.extend(live);
+        } else if per_thread {
+            timers.cpu_clocks(&mut seen);
+            clocks.extend(seen.iter().copied());
+        }
     }
+    timers.cpu_clocks(&mut seen);
+    clocks.extend(seen.iter().copied());
     timers.disarm_all();
     if !per_thread {
         timer::clear_process_timer();
@@ -184,6 +212,9 @@ fn run(
         s.ring.drain(|r| agg.add(r));
         s.ring.lost()
     });
+    for (tid, clock) in clocks {
+        agg.add_tail(tid as u32, clock, period_ns);
+    }
     Drained {
         agg,
         lost,
@@ -191,9 +222,8 @@ fn run(
     }
 }
 
-fn scan(timers: &mut ThreadTimers, scans: &mut u32) {
-    *scans += 1;
-    if *scans % REAP_EVERY == 0 {
+fn scan(timers: &mut ThreadTimers, scans: u32) {
+    if scans % REAP_EVERY == 0 {
         let _ = timers.reap();
     }
     let Ok(new) = timers.new_threads() else {

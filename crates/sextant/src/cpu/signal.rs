@@ -150,8 +150,9 @@ unsafe fn sample(s: &Sampler, info: *const libc::siginfo_t, ctx: *const libc::c_
     let (depth, flags) = s.walker.unwind(regs, &mut rec.pcs);
     rec.depth = depth;
     rec.flags = flags;
-    let cpu_ns = cpu_since_last_sample(s, weight);
+    let (cpu_ns, cpu_at) = cpu_since_last_sample(s, weight);
     rec.cpu_ns = cpu_ns;
+    rec.cpu_at = cpu_at;
     // The periods of CPU time the sample stands for, from the thread's clock: the signal
     // count can miss periods (see `cpu_since_last_sample`). At least one: a signal came.
     rec.weight =
@@ -163,13 +164,13 @@ unsafe fn sample(s: &Sampler, info: *const libc::siginfo_t, ctx: *const libc::c_
 }
 
 /// This thread's CPU time since its previous sample in this session, read from its own CPU
-/// clock; for its first sample, `weight` periods.
+/// clock (for its first sample, `weight` periods), and the clock's reading.
 ///
 /// The signal count alone under-measures: on a loaded machine the kernel delivers timer
 /// signals late and does not always count the periods in between (measured here: 111 to
 /// 124 of 125 expected periods per thread, 8 threads on 2 cores). The thread's clock is
 /// exact, so the `cpu/nanoseconds` of a profile add up to the CPU time the threads used.
-fn cpu_since_last_sample(s: &Sampler, weight: u32) -> u64 {
+fn cpu_since_last_sample(s: &Sampler, weight: u32) -> (u64, u64) {
     // SAFETY: clock_gettime is async-signal-safe and writes into a timespec we own.
     let now = unsafe {
         let mut ts: libc::timespec = std::mem::zeroed();
@@ -178,13 +179,13 @@ fn cpu_since_last_sample(s: &Sampler, weight: u32) -> u64 {
     };
     let estimate = u64::from(weight) * s.period_ns;
     let Ok((session, last)) = LAST_CPU.try_with(Cell::get) else {
-        return estimate;
+        return (estimate, now);
     };
     let _ = LAST_CPU.try_with(|c| c.set((s.session, now)));
     if session == s.session && now > last {
-        now - last
+        (now - last, now)
     } else {
-        estimate
+        (estimate, now)
     }
 }
 

@@ -51,6 +51,8 @@ pub(crate) struct ThreadTimers {
     period_ns: u64,
     timers: HashMap<i32, i32>,
     seed: u64,
+    tasks: Option<TaskDir>,
+    listed: Vec<i32>,
 }
 
 impl ThreadTimers {
@@ -60,15 +62,30 @@ impl ThreadTimers {
             period_ns,
             timers: HashMap::new(),
             seed: 0x9E37_79B9_7F4A_7C15 ^ u64::from(std::process::id()),
+            tasks: TaskDir::open().ok(),
+            listed: Vec::new(),
         }
     }
 
     /// The thread ids in `/proc/self/task` that have no timer yet.
-    pub(crate) fn new_threads(&self) -> io::Result<Vec<i32>> {
-        Ok(list_threads()?
-            .into_iter()
+    pub(crate) fn new_threads(&mut self) -> io::Result<Vec<i32>> {
+        self.list()?;
+        Ok(self
+            .listed
+            .iter()
+            .copied()
             .filter(|t| !self.timers.contains_key(t))
             .collect())
+    }
+
+    fn list(&mut self) -> io::Result<()> {
+        match &mut self.tasks {
+            Some(dir) => dir.read(&mut self.listed),
+            None => {
+                self.listed = list_threads()?;
+                Ok(())
+            }
+        }
     }
 
     /// Arms a timer for `tid`.
@@ -131,7 +148,8 @@ impl ThreadTimers {
 
     /// Deletes the timers of threads no longer in `/proc/self/task`.
     pub(crate) fn reap(&mut self) -> io::Result<()> {
-        let live: std::collections::HashSet<i32> = list_threads()?.into_iter().collect();
+        self.list()?;
+        let live: std::collections::HashSet<i32> = self.listed.iter().copied().collect();
         self.timers.retain(|tid, id| {
             let keep = live.contains(tid);
             if !keep {
@@ -149,6 +167,21 @@ impl ThreadTimers {
         }
     }
 
+    /// The CPU clock, in nanoseconds, of each thread with a timer that still runs.
+    pub(crate) fn cpu_clocks(&self, out: &mut Vec<(i32, u64)>) {
+        out.clear();
+        for &tid in self.timers.keys() {
+            if let Some(ns) = thread_cpu_ns(tid) {
+                out.push((tid, ns));
+            }
+        }
+    }
+
+    /// The period every timer fires at, in nanoseconds of CPU time.
+    pub(crate) fn period_ns(&self) -> u64 {
+        self.period_ns
+    }
+
     /// Threads with a timer.
     pub(crate) fn len(&self) -> usize {
         self.timers.len()
@@ -158,6 +191,17 @@ impl ThreadTimers {
 impl Drop for ThreadTimers {
     fn drop(&mut self) {
         self.disarm_all();
+    }
+}
+
+/// Thread `tid`'s CPU clock in nanoseconds, or `None` if it has exited.
+fn thread_cpu_ns(tid: i32) -> Option<u64> {
+    // SAFETY: clock_gettime writes into a timespec we own; an exited thread's clock id
+    // gives EINVAL.
+    unsafe {
+        let mut ts: libc::timespec = std::mem::zeroed();
+        (libc::clock_gettime(thread_cpu_clock(tid), &mut ts) == 0)
+            .then(|| ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
     }
 }
 
@@ -176,12 +220,94 @@ fn timespec(ns: u64) -> libc::timespec {
 /// The ids of this process's threads.
 pub(crate) fn list_threads() -> io::Result<Vec<i32>> {
     let mut out = Vec::new();
-    for e in std::fs::read_dir("/proc/self/task")? {
-        if let Some(tid) = e?.file_name().to_str().and_then(|s| s.parse().ok()) {
-            out.push(tid);
+    TaskDir::open()?.read(&mut out)?;
+    Ok(out)
+}
+
+/// `/proc/self/task`, kept open: each scan rewinds and re-reads it with `getdents64`,
+/// instead of an open, a read and a close per scan as `std::fs::read_dir` does (procfs
+/// opens are the expensive part, and the session scans every 10 ms).
+pub(crate) struct TaskDir {
+    fd: libc::c_int,
+    buf: Vec<u8>,
+}
+
+impl TaskDir {
+    /// Opens the directory.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `open`.
+    pub(crate) fn open() -> io::Result<TaskDir> {
+        // SAFETY: open with a NUL-terminated path literal.
+        let fd = unsafe {
+            libc::open(
+                c"/proc/self/task".as_ptr(),
+                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+            )
+        };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(TaskDir {
+            fd,
+            buf: vec![0; 16 * 1024],
+        })
+    }
+
+    /// Replaces `out` with the thread ids listed now.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `lseek` or `getdents64`.
+    pub(crate) fn read(&mut self, out: &mut Vec<i32>) -> io::Result<()> {
+        out.clear();
+        // SAFETY: lseek on our own open directory fd.
+        if unsafe { libc::lseek(self.fd, 0, libc::SEEK_SET) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        loop {
+            // SAFETY: getdents64 writes at most `buf.len()` bytes into our buffer.
+            let n = unsafe {
+                libc::syscall(
+                    libc::SYS_getdents64,
+                    self.fd,
+                    self.buf.as_mut_ptr(),
+                    self.buf.len(),
+                )
+            };
+            if n < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            if n == 0 {
+                return Ok(());
+            }
+            parse_dirents(&self.buf[..n as usize], out);
         }
     }
-    Ok(out)
+}
+
+impl Drop for TaskDir {
+    fn drop(&mut self) {
+        // SAFETY: closes the fd we opened, once.
+        unsafe { libc::close(self.fd) };
+    }
+}
+
+/// Thread ids from `linux_dirent64` records: `u64 ino, i64 off, u16 reclen, u8 type, name`.
+fn parse_dirents(mut buf: &[u8], out: &mut Vec<i32>) {
+    while buf.len() >= 19 {
+        let reclen = usize::from(u16::from_ne_bytes([buf[16], buf[17]]));
+        if reclen < 19 || reclen > buf.len() {
+            return;
+        }
+        let name = &buf[19..reclen];
+        let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+        if let Some(tid) = std::str::from_utf8(name).ok().and_then(|s| s.parse().ok()) {
+            out.push(tid);
+        }
+        buf = &buf[reclen..];
+    }
 }
 
 /// The process-wide fallback: `setitimer(ITIMER_PROF)` every `period_ns` of process CPU time.
@@ -219,6 +345,30 @@ pub(crate) fn thread_name(tid: u32) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kept_open_task_dir_sees_threads_come_and_go() {
+        let mut dir = TaskDir::open().unwrap();
+        let mut before = Vec::new();
+        dir.read(&mut before).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::spawn(move || {
+            // SAFETY: gettid has no preconditions.
+            tx.send(unsafe { libc::syscall(libc::SYS_gettid) } as i32)
+                .unwrap();
+            done_rx.recv().unwrap();
+        });
+        let tid = rx.recv().unwrap();
+        let mut during = Vec::new();
+        dir.read(&mut during).unwrap();
+        assert!(!before.contains(&tid) && during.contains(&tid));
+        done_tx.send(()).unwrap();
+        t.join().unwrap();
+        let mut after = Vec::new();
+        dir.read(&mut after).unwrap();
+        assert!(!after.contains(&tid));
+    }
 
     #[test]
     fn this_thread_is_listed() {
