@@ -26,8 +26,10 @@ pub fn add_label_frames(p: &mut Profile, tagroot: &str, tagleaf: &str, unit: &st
             .collect()
     };
     let (roots, leaves) = (keys(tagroot), keys(tagleaf));
-    let mut next_location = p.location.iter().map(|l| l.id.0).max().unwrap_or(0) + 1;
-    let mut next_function = p.function.iter().map(|f| f.id.0).max().unwrap_or(0) + 1;
+    // Go's arithmetic: ids wrap rather than fail.
+    let next = |max: Option<u64>| max.unwrap_or(0).wrapping_add(1);
+    let mut next_location = next(p.location.iter().map(|l| l.id.0).max());
+    let mut next_function = next(p.function.iter().map(|f| f.id.0).max());
     let mut interned: HashMap<(String, String), LocationId> = HashMap::new();
     let (mut root_match, mut leaf_match) = (false, false);
     let mut samples = std::mem::take(&mut p.sample);
@@ -36,7 +38,7 @@ pub fn add_label_frames(p: &mut Profile, tagroot: &str, tagleaf: &str, unit: &st
             let entry = interned.entry((name, key.to_string()));
             *entry.or_insert_with_key(|(name, key)| {
                 let function = FunctionId(next_function);
-                next_function += 1;
+                next_function = next_function.wrapping_add(1);
                 p.function.push(Function {
                     id: function,
                     name: name.clone(),
@@ -44,7 +46,7 @@ pub fn add_label_frames(p: &mut Profile, tagroot: &str, tagleaf: &str, unit: &st
                     ..Function::default()
                 });
                 let id = LocationId(next_location);
-                next_location += 1;
+                next_location = next_location.wrapping_add(1);
                 p.location.push(Location {
                     id,
                     line: vec![Line {
