@@ -1,6 +1,6 @@
 //! Property tests on random profiles: the codec round trips, and merge and scale keep the
-//! arithmetic they promise (totals add up in any order, a merge of one keeps its totals,
-//! scaling by 2 doubles every value).
+//! arithmetic they promise (totals add up in any order and in steps, a merge of one keeps its
+//! totals, a profile minus itself is empty, scaling by 2 doubles every value).
 //!
 //! The generator builds valid profiles: ids 1..n, references that resolve, one value per
 //! sample type, labels with a value (profile.proto has no way to write a label without one).
@@ -173,6 +173,26 @@ proptest! {
         prop_assert!(m.mapping.iter().enumerate().all(|(i, x)| x.id.0 == i as u64 + 1));
         // Compacting again changes nothing.
         prop_assert_eq!(m.compact().expect("compacts"), m);
+    }
+
+    #[test]
+    fn a_profile_minus_itself_is_empty(p in profile_of(cpu_types())) {
+        let opts = pipeline::SourceOptions::default();
+        let diff = pipeline::combine(vec![p.clone()], vec![p], &opts).expect("same kind");
+        prop_assert!(diff.sample.is_empty());
+    }
+
+    #[test]
+    fn merging_in_steps_keeps_the_totals(
+        a in profile_of(cpu_types()),
+        b in profile_of(cpu_types()),
+        c in profile_of(cpu_types()),
+    ) {
+        let ab = merge(&[&a, &b]).expect("same kind");
+        let steps = merge(&[&ab, &c]).expect("same kind");
+        let at_once = merge(&[&a, &b, &c]).expect("same kind");
+        prop_assert_eq!(totals(&steps), totals(&at_once));
+        prop_assert_eq!(steps.sample.len(), at_once.sample.len());
     }
 
     #[test]
