@@ -128,3 +128,33 @@ fn the_process_wide_timer_is_named_in_the_comments() {
     assert!(p.comments[0].contains("setitimer"), "{:?}", p.comments);
     assert!(total_cpu(&p) > Duration::ZERO);
 }
+
+trait Serve {
+    fn serve(&self);
+}
+
+struct Handler;
+
+impl Serve for Handler {
+    #[inline(never)]
+    fn serve(&self) {
+        burn(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn trait_methods_are_named_as_rust_writes_them() {
+    let _g = serial();
+    let p = sextant::cpu::ProfilerBuilder::new()
+        .rate(250)
+        .start()
+        .unwrap();
+    std::hint::black_box(&Handler as &dyn Serve).serve();
+    let p = p.stop().unwrap();
+    let name = "<cpu::profile::Handler as cpu::profile::Serve>::serve";
+    assert!(
+        p.function.iter().any(|f| f.name == name),
+        "{:?}",
+        p.function.iter().map(|f| &f.name).collect::<Vec<_>>()
+    );
+}
