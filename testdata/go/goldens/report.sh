@@ -156,7 +156,10 @@ g block.total_delay top -total_delay $block
 g block.mean_delay top -mean_delay $block
 g heap.alloc_space tree -alloc_space $heap
 
-# Headers.
+# Headers. The build id given by -buildid, or as a hex first argument, replaces the main
+# binary's.
+g cpu.buildid=0123abcd "top dot raw" -buildid=0123abcd $cpu
+g heap.0123abcd "top" 0123abcd $heap
 g cpu.compact_labels "top tree" -compact_labels $cpu
 g heap.compact_labels top -compact_labels $heap
 

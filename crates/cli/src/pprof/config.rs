@@ -95,6 +95,10 @@ pub(crate) struct Config {
     pub(crate) diff_base: bool,
     pub(crate) sources: Vec<String>,
     pub(crate) add_comment: Option<String>,
+    /// The binary named before the sources: it replaces the main mapping's file name.
+    pub(crate) exec_name: Option<String>,
+    /// `-buildid` (or a hex first argument): it replaces the main mapping's build id.
+    pub(crate) build_id: Option<String>,
     /// Messages go tool pprof prints on stderr while parsing (ignored legacy selectors).
     pub(crate) warnings: Vec<String>,
 }
@@ -137,6 +141,8 @@ impl Default for Config {
             diff_base: false,
             sources: Vec::new(),
             add_comment: None,
+            exec_name: None,
+            build_id: None,
             warnings: Vec::new(),
         }
     }
@@ -150,9 +156,19 @@ impl Config {
         if args.is_empty() {
             return Err(Failure::usage("no profile source specified"));
         }
+        c.build_id = f.str("buildid").filter(|s| !s.is_empty()).map(String::from);
         // pprof takes a first argument that is a binary, or a build id, as such.
-        if args.len() > 1 && (is_object_file(&args[0]) || is_build_id(&args[0])) {
-            args.remove(0);
+        if args.len() > 1 {
+            if is_object_file(&args[0]) {
+                c.exec_name = Some(args.remove(0));
+            } else if c.build_id.is_none() && is_build_id(&args[0]) {
+                c.build_id = Some(args.remove(0));
+            }
+        }
+        for flag in ["tagroot", "tagleaf"] {
+            if f.str(flag).is_some_and(|v| !v.is_empty()) {
+                return Err(Failure::usage(format!("-{flag} is not supported yet")));
+            }
         }
         c.sources = args;
         c.add_comment = f

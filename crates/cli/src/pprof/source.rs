@@ -1,24 +1,26 @@
 //! Reading the profiles named on the command line and combining them as go tool pprof does
 //! (`fetchProfiles`: merge the sources, subtract the bases), through `sextant_profile::pipeline`.
 
-use sextant_profile::Profile;
 use sextant_profile::pipeline::{self, SourceOptions};
+use sextant_profile::{Mapping, MappingId, Profile};
 
 use super::Failure;
 use super::config::Config;
 
 /// Reads every source and base, and combines them into the profile reports start from.
 pub(crate) fn fetch(cfg: &Config) -> Result<Profile, Failure> {
-    let sources = cfg
-        .sources
-        .iter()
-        .map(|s| read(s))
-        .collect::<Result<Vec<_>, _>>()?;
-    let bases = cfg
-        .base
-        .iter()
-        .map(|s| read(s))
-        .collect::<Result<Vec<_>, _>>()?;
+    let read_all = |paths: &[String]| -> Result<Vec<Profile>, Failure> {
+        paths
+            .iter()
+            .map(|s| {
+                let mut p = read(s)?;
+                locate_binaries(&mut p, cfg);
+                Ok(p)
+            })
+            .collect()
+    };
+    let sources = read_all(&cfg.sources)?;
+    let bases = read_all(&cfg.base)?;
     let opts = SourceOptions {
         diff_base: cfg.diff_base,
         normalize: cfg.normalize,
@@ -29,6 +31,28 @@ pub(crate) fn fetch(cfg: &Config) -> Result<Profile, Failure> {
             .hint("profiles merge only when they have the same sample and period types"),
         _ => Failure::failed(e.to_string()),
     })
+}
+
+/// What pprof's `locateBinaries` does without local binaries: a profile with no mappings gets
+/// a placeholder mapping for all its locations, and the binary or build id given on the
+/// command line replaces the main mapping's.
+fn locate_binaries(p: &mut Profile, cfg: &Config) {
+    if p.mapping.is_empty() {
+        p.mapping.push(Mapping {
+            id: MappingId(1),
+            ..Mapping::default()
+        });
+        for l in &mut p.location {
+            l.mapping_id = Some(MappingId(1));
+        }
+    }
+    let m = &mut p.mapping[0];
+    if let Some(exec) = &cfg.exec_name {
+        m.filename = exec.clone();
+    }
+    if let Some(id) = &cfg.build_id {
+        m.build_id = id.clone();
+    }
 }
 
 /// Reads one profile file.
