@@ -203,3 +203,18 @@ fn images_are_rendered_by_graphviz() {
     );
     assert!(out.stdout.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
 }
+
+#[test]
+fn peek_without_a_match_prints_nothing_and_fails() {
+    // go tool pprof prints only "no matches found for regexp: nomatch" (and fails).
+    assert_fails(
+        &["-peek=nomatch", "go1.19.cpu.pb.gz"],
+        1,
+        "no matches found for regexp: nomatch",
+    );
+    assert_fails(
+        &["-list=nomatch", "go1.19.cpu.pb.gz"],
+        1,
+        "no matches found for regexp: nomatch",
+    );
+}

@@ -74,9 +74,10 @@ pub(crate) fn print(rpt: &mut Report, p: &Profile, w: &mut dyn Write) -> Result<
         out.push_str(SEPARATOR);
         out.push('\n');
     }
-    w.write_all(out.as_bytes())?;
-    match rx {
-        Some(rx) if matched == 0 => Err(Error::NoMatches(rx.as_str().to_string())),
-        _ => Ok(()),
+    // Like pprof, print nothing when -peek matched nothing: the report goes out whole or not.
+    if let Some(rx) = rx.filter(|_| matched == 0) {
+        return Err(Error::NoMatches(rx.as_str().to_string()));
     }
+    w.write_all(out.as_bytes())?;
+    Ok(())
 }
