@@ -36,6 +36,15 @@ pub(crate) fn parse_uncompressed(data: &[u8]) -> Result<Profile> {
     }
     let raw = match RawProfile::decode(Reader::new(data, 0)) {
         Ok(raw) => raw,
+        // As pprof's ParseData: what is not protobuf may be a legacy profile (but two
+        // concatenated protobuf profiles are not).
+        Err(e) if e.err.what != "concatenated profiles detected" => {
+            return match crate::legacy::parse(data) {
+                Ok(p) => Ok(p),
+                Err(crate::legacy::Failure::Bad(legacy)) => Err(legacy),
+                Err(crate::legacy::Failure::Unrecognized) => Err(explain(data, e)),
+            };
+        }
         Err(e) => return Err(explain(data, e)),
     };
     let profile = raw.resolve()?;

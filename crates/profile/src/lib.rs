@@ -24,6 +24,7 @@ mod error;
 mod filter;
 mod goregexp;
 mod label_frames;
+mod legacy;
 mod measurement;
 mod merge;
 mod model;
