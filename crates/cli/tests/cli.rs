@@ -218,3 +218,27 @@ fn peek_without_a_match_prints_nothing_and_fails() {
         "no matches found for regexp: nomatch",
     );
 }
+
+#[test]
+fn topproto_holds_one_sample_per_node_with_cum_and_flat() {
+    let out = std::env::temp_dir().join(format!("sextant-topproto-{}.pb.gz", std::process::id()));
+    let (rc, _, stderr) = pprof(&[
+        "-topproto",
+        "-nodecount=3",
+        "-output",
+        out.to_str().unwrap(),
+        "go1.19.cpu.pb.gz",
+    ]);
+    assert_eq!(rc, 0, "{stderr}");
+    let (rc, raw, _) = pprof(&["-raw", out.to_str().unwrap()]);
+    assert_eq!(rc, 0);
+    // The unit is the one go tool pprof -top chooses for this profile (its golden says "s").
+    assert!(raw.contains("\ncum/s flat/s\n"), "{raw}");
+    let samples = raw
+        .lines()
+        .skip_while(|l| *l != "cum/s flat/s")
+        .skip(1)
+        .take_while(|l| *l != "Locations");
+    assert_eq!(samples.count(), 3, "{raw}");
+    let _ = std::fs::remove_file(out);
+}

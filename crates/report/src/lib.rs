@@ -49,6 +49,7 @@ mod paths;
 mod report;
 mod tags;
 mod text;
+mod topproto;
 mod traces;
 mod tree;
 

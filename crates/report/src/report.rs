@@ -198,6 +198,12 @@ impl Report {
         }
     }
 
+    /// The top nodes as a profile with one sample per node, values `cum` and `flat` in the
+    /// output unit (`-topproto`).
+    pub fn top_proto(&mut self, p: &Profile) -> Profile {
+        crate::topproto::build(self, p)
+    }
+
     /// A value as the report prints it: scaled by `ratio`, in the output unit.
     pub(crate) fn format_value(&self, v: i64) -> String {
         let o = &self.options;

@@ -25,6 +25,7 @@ pub(crate) const COMMANDS: &[&str] = &[
     "ps",
     "callgrind",
     "list",
+    "topproto",
 ];
 
 /// Every output format go tool pprof knows (so that the missing ones get a clear message).

@@ -113,6 +113,12 @@ fn run_report(
             .into_proto()
             .write(&mut out)
             .map_err(|e| Failure::failed(format!("encoding the profile: {e}")))?;
+    } else if cfg.command == "topproto" {
+        let options = report_options(&prepared, &cfg)?;
+        let mut rpt = Report::with_total(options, prepared.total);
+        rpt.top_proto(&prepared.profile)
+            .write(&mut out)
+            .map_err(|e| Failure::failed(format!("encoding the profile: {e}")))?;
     } else {
         let options = report_options(&prepared, &cfg)?;
         let mut rpt = Report::with_total(options, prepared.total);
