@@ -172,7 +172,6 @@ fn underscores_ok(s: &str) -> bool {
 
 /// Every `0x[0-9a-f]+` in `s` as a number (pprof's `parseHexAddresses`); `Err` names a number
 /// too large for 64 bits.
-#[allow(dead_code)] // For the heap and contention parsers, next.
 fn parse_hex_addresses(s: &str) -> Result<Vec<u64>, String> {
     let mut addrs = Vec::new();
     let b = s.as_bytes();

@@ -15,10 +15,7 @@ use sextant_profile::{Filters, Profile, legacy_sample_flag};
 use crate::fixtures::testdata;
 
 /// Goldens that do not match yet, by file name prefix, and why.
-const KNOWN_GAPS: &[(&str, &str)] = &[(
-    "heap.debug1.",
-    "legacy text profiles (debug=1) are not parsed yet",
-)];
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 /// A manifest line's arguments, sorted into what the pipeline takes.
 #[derive(Debug, Default)]
