@@ -15,17 +15,8 @@ use std::process::Command;
 
 use support::{Case, Outcome, comparable, first_difference, manifest, output, run_all};
 
-/// Goldens that do not match yet, by golden path prefix, and why.
-const KNOWN_GAPS: &[(&str, &str)] = &[
-    (
-        "golden/goroutine.debug1.",
-        "legacy text profiles (debug=1) are not parsed yet",
-    ),
-    (
-        "golden/heap.debug1.",
-        "legacy text profiles (debug=1) are not parsed yet",
-    ),
-];
+/// Goldens that do not match yet, by golden path prefix, and why (none at the moment).
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 fn main() {
     let mut cases = manifest("golden-report");

@@ -96,6 +96,8 @@ pub(crate) struct Config {
     pub(crate) diff_base: bool,
     pub(crate) sources: Vec<String>,
     pub(crate) add_comment: Option<String>,
+    /// `-symbolize`: only whether local symbolization would run matters here.
+    pub(crate) symbolize: String,
     /// The binary named before the sources: it replaces the main mapping's file name.
     pub(crate) exec_name: Option<String>,
     /// `-buildid` (or a hex first argument): it replaces the main mapping's build id.
@@ -142,6 +144,7 @@ impl Default for Config {
             diff_base: false,
             sources: Vec::new(),
             add_comment: None,
+            symbolize: String::new(),
             exec_name: None,
             build_id: None,
             warnings: Vec::new(),
@@ -185,6 +188,7 @@ impl Config {
         s("unit", &mut c.unit);
         s("trim_path", &mut c.trim_path);
         s("source_path", &mut c.source_path);
+        s("symbolize", &mut c.symbolize);
         s("sample_index", &mut c.sample_index);
         s("focus", &mut c.focus);
         s("ignore", &mut c.ignore);

@@ -98,6 +98,9 @@ fn run_report(
         let _ = writeln!(stderr, "{w}");
     }
     let p = source::fetch(&cfg)?;
+    for note in source::symbolization_notes(&p, &cfg.symbolize) {
+        let _ = writeln!(stderr, "{note}");
+    }
     cfg.apply_command_overrides();
     let prepared =
         pipeline::prepare(p, &cfg.report_options()).map_err(|e| option_failure(e, &cfg))?;

@@ -26,11 +26,31 @@ pub(crate) fn fetch(cfg: &Config) -> Result<Profile, Failure> {
         normalize: cfg.normalize,
         comment: cfg.add_comment.clone(),
     };
-    pipeline::combine(sources, bases, &opts).map_err(|e| match e {
+    let p = pipeline::combine(sources, bases, &opts).map_err(|e| match e {
         sextant_profile::Error::Incompatible(_) => Failure::failed(e.to_string())
             .hint("profiles merge only when they have the same sample and period types"),
         _ => Failure::failed(e.to_string()),
-    })
+    })?;
+    Ok(p)
+}
+
+/// What go tool pprof's local symbolization says when it cannot start: the main binary has no
+/// file name and some of its locations have no symbols (`newMapping` in pprof's symbolizer).
+/// Sextant does not symbolize; profiles from Go and from Sextant come symbolized.
+pub(crate) fn symbolization_notes(p: &Profile, mode: &str) -> Vec<String> {
+    let local = mode
+        .split(':')
+        .all(|o| !matches!(o.to_ascii_lowercase().as_str(), "none" | "no" | "remote"));
+    let Some(main) = p.mapping.first() else {
+        return Vec::new();
+    };
+    let used = p.location.iter().any(|l| l.mapping_id == Some(main.id));
+    let symbolized = main.has_functions || main.has_filenames || main.has_line_numbers;
+    if local && used && !symbolized && main.filename.is_empty() {
+        vec!["Main binary filename not available.".to_string()]
+    } else {
+        Vec::new()
+    }
 }
 
 /// What pprof's `locateBinaries` does without local binaries: a profile with no mappings gets
