@@ -5,6 +5,7 @@ mod filters;
 mod fixtures;
 mod golden;
 mod interop;
+mod legacy;
 mod malformed;
 mod merge_oracle;
 mod props;

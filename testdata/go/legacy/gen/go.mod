@@ -1,0 +1,3 @@
+module sextant.test/legacy
+
+go 1.19
