@@ -15,13 +15,18 @@ fn main() -> ExitCode {
         eprintln!("usage: roundtrip IN.pb.gz OUT.pb.gz");
         return ExitCode::from(2);
     };
+    // The input bytes are dropped as soon as they are parsed, and the output is encoded in
+    // chunks straight into the compressor: peak memory is the model plus one input copy.
     let result = std::fs::read(input)
         .map_err(|e| format!("{input}: {e}"))
         .and_then(|data| Profile::parse(&data).map_err(|e| format!("{input}: {e}")))
         .and_then(|p| {
             let file = std::fs::File::create(output).map_err(|e| format!("{output}: {e}"))?;
             let mut w = std::io::BufWriter::new(file);
-            p.write(&mut w).map_err(|e| format!("{output}: {e}"))
+            p.write(&mut w).map_err(|e| format!("{output}: {e}"))?;
+            w.into_inner()
+                .map(drop)
+                .map_err(|e| format!("{output}: {}", e.error()))
         });
     match result {
         Ok(()) => ExitCode::SUCCESS,

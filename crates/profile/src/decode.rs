@@ -17,7 +17,7 @@ pub(crate) fn parse(data: &[u8]) -> Result<Profile> {
         return Err(Error::Empty);
     }
     if data.starts_with(&[0x1f, 0x8b]) {
-        let mut raw = Vec::new();
+        let mut raw = Vec::with_capacity(gzip_size_hint(data));
         flate2::read::MultiGzDecoder::new(data)
             .read_to_end(&mut raw)
             .map_err(Error::Gzip)?;
@@ -27,6 +27,18 @@ pub(crate) fn parse(data: &[u8]) -> Result<Profile> {
         return parse_uncompressed(&raw);
     }
     parse_uncompressed(data)
+}
+
+/// The uncompressed size a gzip stream announces in its trailer (ISIZE, the size mod 2^32),
+/// trusted only as far as deflate can expand (at most 1032:1), so a forged trailer cannot make
+/// us reserve more than the input could hold. Reading into a buffer of the right size avoids
+/// the copies and the doubled peak of a growing one.
+fn gzip_size_hint(data: &[u8]) -> usize {
+    let Some(trailer) = data.len().checked_sub(4).map(|at| &data[at..]) else {
+        return 0;
+    };
+    let isize = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]) as usize;
+    isize.min(data.len().saturating_mul(1032))
 }
 
 /// Parses raw (not gzip-compressed) profile.proto bytes, and validates the result.
@@ -129,10 +141,10 @@ struct RawLabel {
     unit: StrIdx,
 }
 
+/// A sample as read: final but for its labels, which wait for the string table.
 #[derive(Default)]
 struct RawSample {
-    location: Vec<LocationId>,
-    value: Vec<i64>,
+    sample: Sample,
     label: Vec<RawLabel>,
 }
 
@@ -154,7 +166,10 @@ struct RawFunction {
 #[derive(Default)]
 struct RawProfile<'a> {
     sample_type: Vec<(StrIdx, StrIdx)>,
-    sample: Vec<RawSample>,
+    /// Samples decoded in place; their labels are resolved later from `sample_labels`.
+    sample: Vec<Sample>,
+    /// (sample index, raw labels) for the samples that have labels.
+    sample_labels: Vec<(usize, Vec<RawLabel>)>,
     mapping: Vec<RawMapping>,
     location: Vec<Location>,
     function: Vec<RawFunction>,
@@ -188,7 +203,11 @@ impl<'a> RawProfile<'a> {
                 }
                 2 => {
                     let m = v.message(at).at(n(p.sample.len(), "sample"))?;
-                    p.sample.push(sample(m).at(n(p.sample.len(), "sample"))?);
+                    let raw = sample(m).at(n(p.sample.len(), "sample"))?;
+                    if !raw.label.is_empty() {
+                        p.sample_labels.push((p.sample.len(), raw.label));
+                    }
+                    p.sample.push(raw.sample);
                 }
                 3 => {
                     let m = v.message(at).at(n(p.mapping.len(), "mapping"))?;
@@ -284,20 +303,16 @@ impl<'a> RawProfile<'a> {
             p.function.push(f);
         }
         p.location = self.location;
-        p.sample.reserve(self.sample.len());
-        for (i, raw) in self.sample.into_iter().enumerate() {
-            let mut label = Vec::with_capacity(raw.label.len());
-            for (j, l) in raw.label.iter().enumerate() {
+        p.sample = self.sample;
+        for (i, raw) in self.sample_labels {
+            let mut label = Vec::with_capacity(raw.len());
+            for (j, l) in raw.iter().enumerate() {
                 let path = || format!("sample[{i}].label[{j}]");
                 if let Some(l) = table.label(l, &path)? {
                     label.push(l);
                 }
             }
-            p.sample.push(Sample {
-                location: raw.location,
-                value: raw.value,
-                label,
-            });
+            p.sample[i].label = label;
         }
         Ok(p)
     }
@@ -393,10 +408,10 @@ fn sample(mut r: Reader<'_>) -> Result<RawSample, PathError> {
         };
         match field {
             1 => v
-                .extend_scalars(&mut s.location, LocationId)
+                .extend_scalars(&mut s.sample.location, LocationId)
                 .at(|| "location_id".into())?,
             2 => v
-                .extend_scalars(&mut s.value, |x| x as i64)
+                .extend_scalars(&mut s.sample.value, |x| x as i64)
                 .at(|| "value".into())?,
             3 => {
                 let m = v.message(at).at(|| format!("label[{}]", s.label.len()))?;

@@ -1,6 +1,7 @@
 //! Encoding a [`Profile`] as profile.proto, strings interned into a fresh table.
 
 use std::collections::HashMap;
+use std::io::Write;
 
 use crate::model::*;
 use crate::wire::Writer;
@@ -34,6 +35,17 @@ impl<'p> Strings<'p> {
 
 /// Encodes `p` as uncompressed profile.proto bytes.
 pub(crate) fn encode(p: &Profile) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_into(p, &mut out).expect("writing to a Vec cannot fail");
+    out
+}
+
+/// Past this many buffered bytes the encoder hands its output to the sink, so writing a large
+/// profile never holds its whole encoding in memory.
+const SINK_CHUNK: usize = 1 << 20;
+
+/// Encodes `p` as uncompressed profile.proto bytes into `sink`, a chunk at a time.
+pub(crate) fn encode_into(p: &Profile, sink: &mut impl Write) -> std::io::Result<()> {
     let mut strings = Strings::new();
     let mut out = Writer::default();
     // Each nested message is encoded into `msg` and then copied in with its length.
@@ -43,6 +55,7 @@ pub(crate) fn encode(p: &Profile) -> Vec<u8> {
     for t in &p.sample_type {
         value_type(&mut msg, &mut strings, t);
         flush(&mut out, 1, &mut msg);
+        drain(&mut out, sink, SINK_CHUNK)?;
     }
     for s in &p.sample {
         msg.packed(1, s.location.iter().map(|l| l.0));
@@ -59,6 +72,7 @@ pub(crate) fn encode(p: &Profile) -> Vec<u8> {
             flush(&mut msg, 3, &mut sub);
         }
         flush(&mut out, 2, &mut msg);
+        drain(&mut out, sink, SINK_CHUNK)?;
     }
     for m in &p.mapping {
         msg.uint_opt(1, m.id.0);
@@ -72,6 +86,7 @@ pub(crate) fn encode(p: &Profile) -> Vec<u8> {
         msg.bool_opt(9, m.has_line_numbers);
         msg.bool_opt(10, m.has_inline_frames);
         flush(&mut out, 3, &mut msg);
+        drain(&mut out, sink, SINK_CHUNK)?;
     }
     for l in &p.location {
         msg.uint_opt(1, l.id.0);
@@ -85,6 +100,7 @@ pub(crate) fn encode(p: &Profile) -> Vec<u8> {
         }
         msg.bool_opt(5, l.is_folded);
         flush(&mut out, 4, &mut msg);
+        drain(&mut out, sink, SINK_CHUNK)?;
     }
     for f in &p.function {
         msg.uint_opt(1, f.id.0);
@@ -93,6 +109,7 @@ pub(crate) fn encode(p: &Profile) -> Vec<u8> {
         msg.int_opt(4, strings.id(&f.filename));
         msg.int_opt(5, f.start_line);
         flush(&mut out, 5, &mut msg);
+        drain(&mut out, sink, SINK_CHUNK)?;
     }
     out.int_opt(7, strings.id(&p.drop_frames));
     out.int_opt(8, strings.id(&p.keep_frames));
@@ -111,7 +128,16 @@ pub(crate) fn encode(p: &Profile) -> Vec<u8> {
     for s in &strings.table {
         out.bytes(6, s.as_bytes());
     }
-    out.buf
+    drain(&mut out, sink, 0)
+}
+
+/// Hands the buffered bytes to `sink` once there are more than `min` of them.
+fn drain(out: &mut Writer, sink: &mut impl Write, min: usize) -> std::io::Result<()> {
+    if out.buf.len() > min {
+        sink.write_all(&out.buf)?;
+        out.buf.clear();
+    }
+    Ok(())
 }
 
 fn value_type<'p>(w: &mut Writer, strings: &mut Strings<'p>, t: &'p ValueType) {

@@ -75,7 +75,7 @@ impl Profile {
     /// [`Error::Io`] if writing fails.
     pub fn write(&self, w: &mut impl Write) -> Result<()> {
         let mut gz = flate2::write::GzEncoder::new(w, flate2::Compression::fast());
-        gz.write_all(&self.encode())?;
+        encode::encode_into(self, &mut gz)?;
         gz.finish()?;
         Ok(())
     }
@@ -86,7 +86,7 @@ impl Profile {
     ///
     /// [`Error::Io`] if writing fails.
     pub fn write_uncompressed(&self, w: &mut impl Write) -> Result<()> {
-        w.write_all(&self.encode())?;
+        encode::encode_into(self, w)?;
         Ok(())
     }
 }

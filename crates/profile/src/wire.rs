@@ -50,6 +50,11 @@ impl<'a> Reader<'a> {
         self.buf.len() - self.pos
     }
 
+    /// The bytes not yet read.
+    pub(crate) fn rest(&self) -> &'a [u8] {
+        &self.buf[self.pos..]
+    }
+
     /// The bytes of the whole message this reader walks.
     pub(crate) fn bytes(&self) -> &'a [u8] {
         self.buf
@@ -140,8 +145,9 @@ impl<'a> Value<'a> {
 
     /// Appends a repeated scalar field, packed or not, to `out`.
     ///
-    /// A packed run reserves at most one slot per remaining byte, since each varint takes at
-    /// least one: no length can make this allocate beyond what the input holds.
+    /// A packed run reserves exactly one slot per varint it holds (counted as the bytes without
+    /// a continuation bit), so no length can make this allocate beyond what the input holds,
+    /// and a run of 2- or 3-byte ids does not reserve 2 or 3 times the room it needs.
     pub(crate) fn extend_scalars<T>(
         self,
         out: &mut Vec<T>,
@@ -150,7 +156,7 @@ impl<'a> Value<'a> {
         match self {
             Value::Varint(v) | Value::Fixed(v) => out.push(conv(v)),
             Value::Bytes(mut r) => {
-                out.reserve(r.remaining().min(1 << 16));
+                out.reserve(r.rest().iter().filter(|&&b| b < 0x80).count());
                 while !r.is_empty() {
                     out.push(conv(r.varint()?));
                 }
