@@ -66,14 +66,56 @@ printf '%s\n' \
   '# a comment' \
   '9000000 30 @ 0x1001 0x2002' '3000 1 @ 0x1001' \
   >handmade.contentionz.txt
+printf '%s\n' \
+  '--- threadz 1 ---' \
+  'some comment before the stacks' \
+  '--- Thread 7f12 (name: main/1234) stack: ---' '  PC: 0x401010 0x401b2c 0x402000' \
+  '--- Thread 7f13 (name: worker/1235) stack: ---' '  same as previous thread' \
+  '--- Thread 7f14 (name: worker/1236) stack: ---' '  PC: 0x401021 0x401021 0x402000' \
+  '---- no stack trace for thread 7f15 ----' \
+  '--- Memory map: ---' \
+  '00400000-00500000 r-xp 00000000 08:02 1 /nonexistent/threadprog' \
+  >handmade.threadz.txt
+
+# The legacy binary CPU format: machine words (here 64-bit little-endian, then 32-bit
+# big-endian), a header 0 3 0 <period µs> 0, records <count> <depth> <pcs>, the end marker
+# 0 1 0, then a memory map in text.
+le64() {
+  local w i
+  for w in "$@"; do
+    for i in 0 1 2 3 4 5 6 7; do printf "\\x$(printf %02x $(((w >> (8 * i)) & 255)))"; done
+  done
+}
+be32() {
+  local w i
+  for w in "$@"; do
+    for i in 3 2 1 0; do printf "\\x$(printf %02x $(((w >> (8 * i)) & 255)))"; done
+  done
+}
+cpu_words="0 3 0 10000 0
+  2 3 0x401010 0x401100 0x402001
+  1 3 0x401020 0x401100 0x403001
+  4 2 0x401011 0x401011
+  0 1 0"
+{
+  # shellcheck disable=SC2086 # one word per field
+  le64 $cpu_words
+  printf '%s\n' '00400000-00500000 r-xp 00000000 08:02 1 /nonexistent/cpuprog'
+} >handmade.cpu64le.bin
+{
+  # shellcheck disable=SC2086
+  be32 $cpu_words
+  printf '%s\n' '00400000-00500000 r-xp 00000000 08:02 1 /nonexistent/cpuprog'
+} >handmade.cpu32be.bin
 
 mkdir -p "$here/golden"
 cd "$here"
 : >golden/MANIFEST.tsv
-for input in go1.19.*.debug1.txt handmade.*.txt; do
+for input in go1.19.*.debug1.txt handmade.*.txt handmade.*.bin; do
   name="${input#go1.19.}"
   name="${name%.debug1.txt}"
   name="${name%.txt}"
+  name="${name%.bin}"
   for format in raw top; do
     # Run where the profiles are, naming them relatively, as the tests do.
     # Go fails on some of its own output (threadcreate's "5 @" with no stack): the empty

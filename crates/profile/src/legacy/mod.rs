@@ -247,6 +247,28 @@ fn finish(p: &mut Profile, stacks: Stacks, mappings: Vec<Mapping>) {
     maps::remap_mapping_ids(p);
 }
 
+/// Drops a leaf's caller that repeats the leaf moved back by one: a profiler that took the
+/// leaf both from the signal context and from unwinding (pprof's
+/// `cleanupDuplicateLocations`). The location stays in the table, as in pprof.
+fn cleanup_duplicate_locations(p: &mut Profile) {
+    let address = |id: LocationId, p: &Profile| {
+        let i = (id.0 as usize).checked_sub(1)?;
+        p.location.get(i).map(|l| l.address)
+    };
+    for i in 0..p.sample.len() {
+        let s = &p.sample[i];
+        if s.location.len() < 2 {
+            continue;
+        }
+        let (leaf, caller) = (address(s.location[0], p), address(s.location[1], p));
+        if let (Some(leaf), Some(caller)) = (leaf, caller) {
+            if leaf == caller.wrapping_add(1) {
+                p.sample[i].location.remove(1);
+            }
+        }
+    }
+}
+
 /// Keeps only the locations samples use, numbered in order of first use
 /// (pprof's `remapLocationIDs`).
 fn remap_location_ids(p: &mut Profile) {
