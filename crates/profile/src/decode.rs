@@ -46,20 +46,23 @@ pub(crate) fn parse_uncompressed(data: &[u8]) -> Result<Profile> {
     if data.is_empty() {
         return Err(Error::Empty);
     }
-    let raw = match RawProfile::decode(Reader::new(data, 0)) {
-        Ok(raw) => raw,
-        // As pprof's ParseData: what is not protobuf may be a legacy profile (but two
-        // concatenated protobuf profiles are not).
-        Err(e) if e.err.what != "concatenated profiles detected" => {
+    let decoded = match RawProfile::decode(Reader::new(data, 0)) {
+        Ok(raw) => raw.resolve(),
+        Err(e) if e.err.what == "concatenated profiles detected" => return Err(explain(data, e)),
+        Err(e) => Err(explain(data, e)),
+    };
+    let profile = match decoded {
+        Ok(p) => p,
+        // As pprof's ParseData: what does not decode (or resolve) as protobuf may be a legacy
+        // profile; if it is none, the protobuf error stands.
+        Err(e) => {
             return match crate::legacy::parse(data) {
                 Ok(p) => Ok(p),
                 Err(crate::legacy::Failure::Bad(legacy)) => Err(legacy),
-                Err(crate::legacy::Failure::Unrecognized) => Err(explain(data, e)),
+                Err(crate::legacy::Failure::Unrecognized) => Err(e),
             };
         }
-        Err(e) => return Err(explain(data, e)),
     };
-    let profile = raw.resolve()?;
     profile.check_valid()?;
     Ok(profile)
 }
