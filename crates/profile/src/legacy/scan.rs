@@ -47,7 +47,10 @@ impl<'a> Scanner<'a> {
             return false;
         }
         let rest = &self.data[self.pos..];
-        let (len, advance) = match rest.iter().position(|&b| b == b'\n') {
+        // Look no further than a line may go, so that megabytes without a newline cost no
+        // more than one full line.
+        let window = &rest[..rest.len().min(MAX_LINE + 1)];
+        let (len, advance) = match window.iter().position(|&b| b == b'\n') {
             Some(n) => (n, n + 1),
             None => (rest.len(), rest.len()),
         };
