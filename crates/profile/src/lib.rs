@@ -25,7 +25,7 @@ mod filter;
 mod goregexp;
 mod label_frames;
 mod legacy;
-mod measurement;
+pub mod measurement;
 mod merge;
 mod model;
 pub mod pipeline;

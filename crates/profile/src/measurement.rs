@@ -147,7 +147,7 @@ fn uninteresting(to: &str) -> &str {
 /// `to` may be `minimum` or `auto` to pick the largest unit in which the value is at least 1.
 /// A value in an unknown unit is returned unchanged, with unit `to` (empty for `count`,
 /// `sample`, `unit`, `minimum`, `auto`).
-pub(crate) fn scale(value: i64, from: &str, to: &str) -> (f64, String) {
+pub fn scale(value: i64, from: &str, to: &str) -> (f64, String) {
     // pprof scales negative values by their magnitude (i64::MIN has none, and is kept).
     if value < 0 && value != i64::MIN {
         let (v, u) = scale(-value, from, to);
