@@ -50,6 +50,7 @@ printf '%s\n' \
   '2: 2048 [3: 6144] @ 0x10a0 0x20b0 0x30c0' \
   '1: 1024 [2: 4096] @ 0x10a0 0x40d0' \
   '-1: -512 [1: 256] @ 0x50e0' \
+  '-3: 2 [0: 0] @ 0x50e0' \
   >handmade.heap_v2.txt
 printf '%s\n' \
   'heap profile: 2: 300 [2: 300] @ heapprofile' \

@@ -98,7 +98,13 @@ pub(super) fn parse(data: &[u8]) -> Parsed {
         p.sample.push(Sample {
             location: stacks.stack(&addrs, false),
             value,
-            label: vec![Label::num("bytes", block_size, "")],
+            // A zero block size with no unit cannot be written to profile.proto: go tool pprof
+            // loses it in the copy it makes of every profile (encode, decode), and so do we.
+            label: if block_size != 0 {
+                vec![Label::num("bytes", block_size, "")]
+            } else {
+                Vec::new()
+            },
         });
     }
     check_scan(KIND, &s)?;
