@@ -52,11 +52,13 @@ impl Profile {
     /// Parses a profile from gzip-compressed or raw profile.proto bytes, and validates it.
     ///
     /// Unknown fields are skipped. Labels with neither a string nor a number are dropped, as
-    /// pprof drops them.
+    /// pprof drops them. Input that is not protobuf is tried with the legacy parsers in
+    /// pprof's order (Go's `debug=1` text for goroutine, threadcreate, heap, allocs, block and
+    /// mutex profiles, the old binary CPU format, threadz).
     ///
     /// # Errors
     ///
-    /// [`Error::Empty`], [`Error::Gzip`], [`Error::NotAProfile`] for text input,
+    /// [`Error::Empty`], [`Error::Gzip`], [`Error::NotAProfile`] for text no parser knows,
     /// [`Error::Malformed`] with the byte offset and message path, or [`Error::Invalid`] when the
     /// message breaks a rule of profile.proto.
     pub fn parse(data: &[u8]) -> Result<Profile> {
