@@ -4,12 +4,16 @@
 //! counters, so the harness provides them: [`CountingAlloc`] wraps another allocator (the
 //! system's by default) and counts every allocation and its bytes, process-wide, as Go does.
 //! [`main!`](crate::main) installs it; a program with its own `#[global_allocator]` wraps that
-//! one instead, which is how it composes with `sextant::heap::Sampler`:
+//! one instead (here the system's; the same shape will wrap `sextant::heap::Sampler` once the
+//! heap profiler exists):
 //!
-//! ```ignore
+//! ```
 //! #[global_allocator]
-//! static ALLOC: sextant_bench::CountingAlloc<sextant::heap::Sampler> =
-//!     sextant_bench::CountingAlloc::new(sextant::heap::Sampler::system());
+//! static ALLOC: sextant_bench::CountingAlloc<std::alloc::System> =
+//!     sextant_bench::CountingAlloc::new(std::alloc::System);
+//!
+//! let v = vec![1u8; 100];
+//! assert_eq!(v.len(), 100);
 //! ```
 //!
 //! Design: the fast path is two relaxed `fetch_add`s on counters striped across cache lines by
