@@ -167,16 +167,17 @@ struct RawFunction {
 }
 
 #[derive(Default)]
-struct RawProfile<'a> {
+struct RawProfile {
     sample_type: Vec<(StrIdx, StrIdx)>,
-    /// Samples decoded in place; their labels are resolved later from `sample_labels`.
+    /// Samples, decoded in place with their labels resolved.
     sample: Vec<Sample>,
-    /// (sample index, raw labels) for the samples that have labels.
-    sample_labels: Vec<(usize, Vec<RawLabel>)>,
+    /// The first label that did not resolve, reported where pprof would report it.
+    label_error: Option<Error>,
     mapping: Vec<RawMapping>,
     location: Vec<Location>,
     function: Vec<RawFunction>,
-    strings: Vec<&'a [u8]>,
+    /// The string table, read in the first pass so labels resolve as samples decode.
+    table: StringTable,
     drop_frames: StrIdx,
     keep_frames: StrIdx,
     time_nanos: Option<i64>,
@@ -188,9 +189,30 @@ struct RawProfile<'a> {
     doc_url: StrIdx,
 }
 
-impl<'a> RawProfile<'a> {
-    fn decode(mut r: Reader<'a>) -> Result<Self, PathError> {
+impl RawProfile {
+    fn decode(mut r: Reader<'_>) -> Result<Self, PathError> {
         let mut p = RawProfile::default();
+        // Count the repeated top-level messages first (a skim over keys and lengths), so the
+        // tables are allocated once at their final size: growing a table of a million samples
+        // by doubling would briefly hold it one and a half times over.
+        // The same skim reads the string table, which Go writes last, so that each sample's
+        // labels resolve as it is decoded, with no second copy of them held.
+        let mut counts = [0usize; 7];
+        let mut strings = Vec::new();
+        let mut skim = r;
+        while let Ok(Some((field, v))) = skim.field() {
+            if let Some(c) = counts.get_mut(field as usize) {
+                *c += 1;
+            }
+            if let (6, Value::Bytes(b)) = (field, v) {
+                strings.push(b.bytes());
+            }
+        }
+        p.table = StringTable::build(&strings);
+        p.sample.reserve_exact(counts[2]);
+        p.mapping.reserve_exact(counts[3]);
+        p.location.reserve_exact(counts[4]);
+        p.function.reserve_exact(counts[5]);
         loop {
             let at = r.offset();
             let Some((field, v)) = r.field().at(|| "profile".into())? else {
@@ -206,9 +228,19 @@ impl<'a> RawProfile<'a> {
                 }
                 2 => {
                     let m = v.message(at).at(n(p.sample.len(), "sample"))?;
-                    let raw = sample(m).at(n(p.sample.len(), "sample"))?;
-                    if !raw.label.is_empty() {
-                        p.sample_labels.push((p.sample.len(), raw.label));
+                    let mut raw = sample(m).at(n(p.sample.len(), "sample"))?;
+                    let i = p.sample.len();
+                    // Exactly: a first push would give room for four labels.
+                    raw.sample.label.reserve_exact(raw.label.len());
+                    for (j, l) in raw.label.iter().enumerate() {
+                        let path = || format!("sample[{i}].label[{j}]");
+                        match p.table.label(l, &path) {
+                            Ok(Some(l)) => raw.sample.label.push(l),
+                            Ok(None) => {}
+                            Err(e) => {
+                                p.label_error.get_or_insert(e);
+                            }
+                        }
                     }
                     p.sample.push(raw.sample);
                 }
@@ -227,11 +259,10 @@ impl<'a> RawProfile<'a> {
                     p.function
                         .push(function(m).at(n(p.function.len(), "function"))?);
                 }
-                6 => p.strings.push(
-                    v.message(at)
-                        .at(n(p.strings.len(), "string_table"))?
-                        .bytes(),
-                ),
+                // Read in the skim above; here only checked to be bytes.
+                6 => {
+                    v.message(at).at(|| "profile.string_table".into())?;
+                }
                 7 => p.drop_frames = int(v, at, "profile.drop_frames")?,
                 8 => p.keep_frames = int(v, at, "profile.keep_frames")?,
                 9 => {
@@ -262,7 +293,8 @@ impl<'a> RawProfile<'a> {
     }
 
     fn resolve(self) -> Result<Profile> {
-        let table = StringTable::new(&self.strings)?;
+        self.table.check()?;
+        let table = &self.table;
         let s = |idx: StrIdx, path: &dyn Fn() -> String| table.get(idx, path);
         let mut p = Profile {
             time_nanos: self.time_nanos.unwrap_or(0),
@@ -307,40 +339,37 @@ impl<'a> RawProfile<'a> {
         }
         p.location = self.location;
         p.sample = self.sample;
-        for (i, raw) in self.sample_labels {
-            let mut label = Vec::with_capacity(raw.len());
-            for (j, l) in raw.iter().enumerate() {
-                let path = || format!("sample[{i}].label[{j}]");
-                if let Some(l) = table.label(l, &path)? {
-                    label.push(l);
-                }
-            }
-            p.sample[i].label = label;
+        if let Some(e) = self.label_error {
+            return Err(e);
         }
         Ok(p)
     }
 }
 
 /// The string table, resolved once; labels share its strings.
+#[derive(Default)]
 struct StringTable {
     strings: Vec<Arc<str>>,
 }
 
 impl StringTable {
-    fn new(raw: &[&[u8]]) -> Result<Self> {
-        let strings: Vec<Arc<str>> = raw
+    fn build(raw: &[&[u8]]) -> Self {
+        let strings = raw
             .iter()
             .map(|b| Arc::from(String::from_utf8_lossy(b).as_ref()))
             .collect();
-        if let Some(first) = strings.first() {
-            if !first.is_empty() {
-                return Err(Error::Invalid {
-                    path: "string_table[0]".into(),
-                    what: format!("must be the empty string, found {first:?}"),
-                });
-            }
+        StringTable { strings }
+    }
+
+    /// profile.proto's rule: entry 0 is the empty string.
+    fn check(&self) -> Result<()> {
+        match self.strings.first() {
+            Some(first) if !first.is_empty() => Err(Error::Invalid {
+                path: "string_table[0]".into(),
+                what: format!("must be the empty string, found {first:?}"),
+            }),
+            _ => Ok(()),
         }
-        Ok(StringTable { strings })
     }
 
     fn get(&self, idx: StrIdx, path: &dyn Fn() -> String) -> Result<&Arc<str>> {

@@ -156,7 +156,7 @@ impl<'a> Value<'a> {
         match self {
             Value::Varint(v) | Value::Fixed(v) => out.push(conv(v)),
             Value::Bytes(mut r) => {
-                out.reserve(r.rest().iter().filter(|&&b| b < 0x80).count());
+                out.reserve_exact(r.rest().iter().filter(|&&b| b < 0x80).count());
                 while !r.is_empty() {
                     out.push(conv(r.varint()?));
                 }
