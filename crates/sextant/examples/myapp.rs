@@ -17,7 +17,7 @@
 //! with about 40%, 26%, 17% and 10% of the samples flat in `marshal_sql`, `parse_json`,
 //! `serialize` and `query_db` (the seed's 34/22/14/8 without its tree walk), and the labels
 //! `endpoint=/api/a|/api/b`, `worker=1|2`, so `-tagfocus=endpoint=/api/a` selects one
-//! endpoint. The release profile's `debug = "line-tables-only"` gives files and lines.
+//! endpoint. The release profile's `debug = "limited"` gives files, lines and inlined functions' paths.
 
 use std::time::Duration;
 

@@ -8,8 +8,9 @@
 //!   load bias and GNU build id, so a profile keeps enough to be symbolized elsewhere.
 //! - [`Symbolizer`] names addresses: the symbol table gives the function, DWARF (read lazily,
 //!   only for the addresses asked about, with a bounded number of files open) gives files,
-//!   lines and inline frames. Build with `debug = "line-tables-only"` in the release profile
-//!   to get lines and inline frames at little size cost.
+//!   lines and inline frames. Build with `debug = "limited"` in the release profile to get
+//!   lines and inline frames with their full paths (`"line-tables-only"` is smaller, but its
+//!   inlined frames carry only short names such as `{closure#0}`, with no linkage name).
 //! - [`demangle`] prints Rust names as people write them, `myapp::server::handle`, without
 //!   the hash suffix, for both mangling schemes.
 //!

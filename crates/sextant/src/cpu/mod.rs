@@ -27,8 +27,9 @@
 //! builds without frame pointers work) into a preallocated lock-free buffer; a background
 //! thread, `sextant-cpu`, drains it every 50 ms and sums identical stacks. At stop the
 //! addresses are symbolized, once each: names from the symbol table, files, lines and
-//! inline frames from DWARF, read only for those addresses. Build with
-//! `debug = "line-tables-only"` in `[profile.release]` to get lines in release builds.
+//! inline frames from DWARF, read only for those addresses. Build with `debug = "limited"`
+//! in `[profile.release]` to get lines and the full paths of inlined functions in release
+//! builds (`"line-tables-only"` gives lines, but inlined frames only by their short names).
 //!
 //! The profile is Go's: sample types `samples/count` and `cpu/nanoseconds`, period
 //! `cpu/nanoseconds`, mappings with build ids, a `thread` label with each thread's name and
