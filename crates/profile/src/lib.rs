@@ -44,7 +44,7 @@ pub use error::{Error, Result};
 pub use filter::{Filters, NameMatches, apply_filters, compile_option, compile_regex};
 pub use merge::merge;
 pub use model::*;
-pub use raw::{go_duration, go_time};
+pub use raw::{civil_from_days, go_duration, go_time};
 pub use sample_index::{LEGACY_ORDER, SampleSelection, legacy_sample_flag};
 pub use tagfilter::TagFilter;
 

@@ -126,7 +126,7 @@ fn header_time(nanos: i64) -> String {
     ];
     let secs = nanos.div_euclid(1_000_000_000);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d) = sextant_profile::civil_from_days(days);
     let (h, min) = (rem / 3600, rem % 3600 / 60);
     let (h12, ampm) = match h {
         0 => (12, "am"),
@@ -136,20 +136,6 @@ fn header_time(nanos: i64) -> String {
     };
     let month = MONTHS[(m - 1) as usize];
     format!("{month} {d}, {y} at {h12}:{min:02}{ampm} (UTC)")
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian (year, month, day) (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]
