@@ -142,7 +142,7 @@ func (p *program) funcName(r *rng, i int) (name, file string) {
 	if !containsDot(pkg) {
 		dir = "/usr/local/go/src/" + pkg
 	} else if !strings.HasPrefix(pkg, "github.com/acme/") {
-		dir = "/root/go/pkg/mod/" + pkg + "@v1.4.2"
+		dir = "/home/gopher/go/pkg/mod/" + pkg + "@v1.4.2"
 	}
 	file = fmt.Sprintf("%s/%s%d.go", dir, strings.ToLower(noun), i%7)
 	switch r.intn(3) {
