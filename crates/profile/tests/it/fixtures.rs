@@ -55,3 +55,24 @@ pub(crate) fn have_go(test: &str) -> bool {
     }
     ok
 }
+
+/// `go tool pprof -raw ARGS` run in `dir`, with `dir` as the only binary search path (so no
+/// binary is found for any mapping) and times in UTC; panics with Go's stderr if it fails.
+pub(crate) fn go_raw<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> String {
+    let out = std::process::Command::new("go")
+        .args(["tool", "pprof", "-raw"])
+        .args(args)
+        .current_dir(dir)
+        .env("PPROF_BINARY_PATH", dir)
+        .env("TZ", "UTC")
+        .output()
+        .expect("running go tool pprof");
+    let shown: Vec<_> = args.iter().map(|a| a.as_ref().to_string_lossy()).collect();
+    assert!(
+        out.status.success(),
+        "go tool pprof -raw {} failed: {}",
+        shown.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("go tool pprof prints UTF-8")
+}

@@ -16,21 +16,9 @@ fn go_raw(file: &Path, scratch: &Path) -> String {
 
 /// `go tool pprof -raw <args> <file>`, with no binaries to be found for its mappings.
 fn go_raw_with(args: &[&str], file: &Path, scratch: &Path) -> String {
-    let out = Command::new("go")
-        .args(["tool", "pprof", "-raw"])
-        .args(args)
-        .arg(file)
-        .env("PPROF_BINARY_PATH", scratch)
-        .env("TZ", "UTC")
-        .output()
-        .expect("running go tool pprof");
-    assert!(
-        out.status.success(),
-        "go tool pprof -raw {} failed: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("go tool pprof prints UTF-8")
+    let mut all: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    all.push(file.as_os_str());
+    crate::fixtures::go_raw(scratch, &all)
 }
 
 #[test]

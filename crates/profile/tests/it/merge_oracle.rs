@@ -7,8 +7,6 @@
 //! `go tool pprof -raw`, and what Go prints must be what our pipeline's result prints (the
 //! `Time:` line aside). Skipped, saying so, when `go` is not on PATH.
 
-use std::path::Path;
-use std::process::Command;
 
 use sextant_profile::pipeline::{self, ReportOptions, SourceOptions};
 use sextant_profile::*;
@@ -168,25 +166,6 @@ fn bare() -> Profile {
     }
 }
 
-/// `go tool pprof <args> -raw` in `dir`, with no binaries to be found.
-fn go_raw(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("go")
-        .args(["tool", "pprof", "-raw"])
-        .args(args)
-        .current_dir(dir)
-        .env("PPROF_BINARY_PATH", dir)
-        .env("TZ", "UTC")
-        .output()
-        .expect("running go tool pprof");
-    assert!(
-        out.status.success(),
-        "go tool pprof -raw {} failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("go tool pprof prints UTF-8")
-}
-
 fn without_time(text: &str) -> String {
     text.lines()
         .filter(|l| !l.starts_with("Time: "))
@@ -294,7 +273,7 @@ fn merge_base_and_diff_base_print_as_go_tool_pprof_prints_them() {
     ];
     let mut failures = Vec::new();
     for (args, sources, bases, opts) in cases {
-        let go = without_time(&go_raw(&dir, args));
+        let go = without_time(&crate::fixtures::go_raw(&dir, args));
         let us = ours(sources, bases, &opts);
         if go != us {
             failures.push(format!(
