@@ -7,7 +7,6 @@
 //! `go tool pprof -raw`, and what Go prints must be what our pipeline's result prints (the
 //! `Time:` line aside). Skipped, saying so, when `go` is not on PATH.
 
-
 use sextant_profile::pipeline::{self, ReportOptions, SourceOptions};
 use sextant_profile::*;
 
