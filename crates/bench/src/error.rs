@@ -32,6 +32,17 @@ pub enum Error {
         /// The Sextant module that will provide it.
         module: &'static str,
     },
+    /// A flag whose support this build of the crate left out with a cargo feature.
+    #[error("{flag}: sextant-bench was built without its `{feature}` feature")]
+    FeatureDisabled {
+        /// The flag, such as `-cpuprofile`.
+        flag: String,
+        /// The cargo feature that provides it.
+        feature: &'static str,
+    },
+    /// The `-cpuprofile` profile could not be created, started or written.
+    #[error("-cpuprofile: {0}")]
+    CpuProfile(String),
     /// Writing the report failed.
     #[error("writing the results: {0}")]
     Io(#[from] std::io::Error),

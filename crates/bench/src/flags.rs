@@ -45,6 +45,12 @@ pub struct Options {
     pub metrics: Vec<Event>,
     /// `-v`: print each benchmark's name on its own line before its result, as `go test -v`.
     pub verbose: bool,
+    /// `-cpuprofile`: where to write a CPU profile of the benchmark runs (Go's
+    /// `-test.cpuprofile`); relative to [`output_dir`](Options::output_dir) when that is set.
+    pub cpu_profile: Option<String>,
+    /// `-outputdir`: the directory for relative profile paths (Go's `-test.outputdir`); the
+    /// working directory when unset.
+    pub output_dir: Option<String>,
 }
 
 impl Default for Options {
@@ -62,6 +68,8 @@ impl Default for Options {
             rounds: 5,
             metrics: Vec::new(),
             verbose: false,
+            cpu_profile: None,
+            output_dir: None,
         }
     }
 }
@@ -76,8 +84,8 @@ impl Options {
     ///
     /// # Errors
     ///
-    /// An unknown flag, a missing or malformed value, or a profiling flag whose profiler does
-    /// not exist yet.
+    /// An unknown flag, a missing or malformed value, a profiling flag whose profiler does
+    /// not exist yet, or `-cpuprofile` without the `cpuprofile` feature.
     pub fn parse<S: AsRef<str>>(args: &[S]) -> Result<Options, Error> {
         let mut o = Options::default();
         let mut cargo_bench = false;
@@ -143,7 +151,17 @@ impl Options {
             "cpu" => self.cpu = parse_cpu_list(value).map_err(|e| bad(&e))?,
             "timeout" => self.timeout = parse_duration(value).map_err(|e| bad(&e))?,
             "metrics" => self.metrics = parse_metrics(value).map_err(|e| bad(&e))?,
-            "cpuprofile" => return Err(not_built(name, "CPU", "sextant::cpu")),
+            "cpuprofile" if cfg!(feature = "cpuprofile") => {
+                // Go's default, an empty path, means no profile.
+                self.cpu_profile = Some(value.to_string()).filter(|v| !v.is_empty());
+            }
+            "cpuprofile" => {
+                return Err(Error::FeatureDisabled {
+                    flag: format!("-{name}"),
+                    feature: "cpuprofile",
+                });
+            }
+            "outputdir" => self.output_dir = Some(value.to_string()).filter(|v| !v.is_empty()),
             "memprofile" => return Err(not_built(name, "heap", "sextant::heap")),
             _ => return Err(Error::UnknownFlag(format!("-{name}"))),
         }
@@ -168,6 +186,7 @@ fn is_known(name: &str) -> bool {
             | "metrics"
             | "cpuprofile"
             | "memprofile"
+            | "outputdir"
     )
 }
 
@@ -356,13 +375,27 @@ mod tests {
         assert!(msg(&["-metrics=bogus"]).contains("unknown metric \"bogus\""));
     }
 
+    #[cfg(feature = "cpuprofile")]
     #[test]
-    fn profiling_flags_say_their_profiler_is_not_built() {
+    fn cpuprofile_and_outputdir_are_parsed() {
+        let o = Options::parse(&["-test.cpuprofile=cpu.pb.gz", "-outputdir", "/tmp/x"]).unwrap();
+        assert_eq!(o.cpu_profile.as_deref(), Some("cpu.pb.gz"));
+        assert_eq!(o.output_dir.as_deref(), Some("/tmp/x"));
+        assert_eq!(Options::parse(&["-cpuprofile="]).unwrap().cpu_profile, None);
+    }
+
+    #[cfg(not(feature = "cpuprofile"))]
+    #[test]
+    fn cpuprofile_names_the_feature_it_needs() {
         let e = Options::parse(&["-cpuprofile=cpu.pb.gz"]).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "-cpuprofile: the CPU profiler (sextant::cpu) is not built yet"
+            "-cpuprofile: sextant-bench was built without its `cpuprofile` feature"
         );
+    }
+
+    #[test]
+    fn memprofile_says_its_profiler_is_not_built() {
         let e = Options::parse(&["-memprofile", "mem.pb.gz"]).unwrap_err();
         assert_eq!(
             e.to_string(),

@@ -12,6 +12,7 @@ use crate::flags::{Options, default_procs};
 use crate::format::{benchmark_name, header};
 use crate::launch::{BenchFn, run_n};
 use crate::matcher::Matcher;
+use crate::profile::CpuProfile;
 use crate::{alloc, environment, perf};
 
 /// A monotonic clock in nanoseconds: the seam tests use to run benchmarks on fake time.
@@ -223,6 +224,14 @@ impl Harness {
         }
         let maxprocs = opts.cpu.iter().copied().max().unwrap_or(1);
         let procs = opts.cpu.first().copied().unwrap_or_else(default_procs);
+        // Go's `before`: the profile covers every benchmark run.
+        let profile = match CpuProfile::start(&opts) {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                return 2;
+            }
+        };
         let watchdog = Watchdog::start(opts.timeout);
         let ctx = Rc::new(Ctx {
             opts,
@@ -242,6 +251,13 @@ impl Harness {
         });
         self.run_all(&ctx);
         drop(watchdog);
+        // Go's `after`: stop and write the profile, whatever the benchmarks did.
+        if let Some(profile) = profile {
+            if let Err(e) = profile.stop() {
+                let _ = writeln!(ctx.err.borrow_mut(), "error: {e}");
+                return 2;
+            }
+        }
         let secs = started.elapsed().as_secs_f64();
         let pkg = &self.pkg;
         if ctx.broken_pipe.get() {
@@ -296,9 +312,14 @@ fn hint(e: &Error) -> Option<&'static str> {
             "profile the benchmark binary from outside meanwhile, e.g. with perf record; \
              drop the flag to run the benchmarks",
         ),
-        Error::UnknownFlag(_) => {
-            Some("flags: -bench -benchtime -count -benchmem -cpu -run -timeout -rounds -metrics -v")
-        }
+        Error::FeatureDisabled { .. } => Some(
+            "turn the feature on (it is on by default) in the sextant-bench dependency, or drop \
+             the flag",
+        ),
+        Error::UnknownFlag(_) => Some(
+            "flags: -bench -benchtime -count -benchmem -cpu -run -timeout -rounds -metrics -v \
+             -cpuprofile -outputdir",
+        ),
         _ => None,
     }
 }

@@ -63,8 +63,12 @@
 //! - `-metrics=instructions,cycles,cache-misses,...`: Linux perf counters as extra units
 //!   (`instructions/op`); an event the machine cannot count is named on stderr and left out.
 //!
-//! `-cpuprofile` and `-memprofile` are parsed but refused for now (exit 2): the profilers
-//! they need, `sextant::cpu` and `sextant::heap`, are not built yet.
+//! `-cpuprofile=FILE` writes a CPU profile of the benchmark runs to `FILE` (relative to
+//! `-outputdir=DIR` when that is given), as `go test -cpuprofile` does: it is started before
+//! the first benchmark and written after the last, by `sextant::cpu`, for `sextant pprof` or
+//! `go tool pprof`. It needs the `cpuprofile` cargo feature, on by default; without it the
+//! flag is refused (exit 2). `-memprofile` is parsed but refused for now (exit 2): the heap
+//! profiler it needs, `sextant::heap`, is not built yet.
 //!
 //! # Noise
 //!
@@ -98,6 +102,7 @@ mod launch;
 mod matcher;
 mod parallel;
 mod perf;
+mod profile;
 
 pub use alloc::CountingAlloc;
 pub use bench::B;

@@ -6,6 +6,7 @@
 
 mod allocs;
 mod benchstat;
+mod cpuprofile;
 mod fake_clock;
 mod matching;
 mod metrics;
