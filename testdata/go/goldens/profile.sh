@@ -10,37 +10,10 @@
 # Golden stems name their options as pprof's testdata does; characters a file name can't
 # hold are spelled out: '/' becomes '_', ':' becomes '..', '|' becomes '+'.
 # Called by ../regen.sh; can be run alone (from anywhere) to remake only these goldens.
-set -euo pipefail
-set -f # the arguments hold regexps; never glob them
-
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-out="$here/golden"
-manifest="$out/MANIFEST.tsv"
-go="${GO:-go}"
-export TZ=UTC
-# No binary may be found for the mappings: the tests that read these goldens have none.
-PPROF_BINARY_PATH="$(mktemp -d "${TMPDIR:-/tmp}/sextant-pprof.XXXXXX")"
-export PPROF_BINARY_PATH
-trap 'rmdir "$PPROF_BINARY_PATH"' EXIT
-
-cpu=go1.19.cpu.pb.gz
-cpu2=go1.19.cpu2.pb.gz
-heap=go1.19.heap.pb.gz
-allocs=go1.19.allocs.pb.gz
-block=go1.19.block.pb.gz
-mutex=go1.19.mutex.pb.gz
-goroutine=go1.19.goroutine.pb.gz
-
-entries=()
-# g STEM FORMATS ARG...: one golden per format ("raw", "top"), each made by
-# `go tool pprof -FORMAT ARG...`.
-g() {
-  local stem=$1 formats=$2 format
-  shift 2
-  for format in $formats; do
-    entries+=("$stem.$format.txt"$'\t'"-$format $*")
-  done
-}
+out="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/golden"
+name=profile.sh
+# shellcheck source=common.bash
+source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 
 # Every profile as it is.
 for p in cpu cpu2 heap allocs goroutine block mutex threadcreate allocs.delta block.delta; do
@@ -128,26 +101,4 @@ g allocs.tagfocus=bytes=1kb..32kb "raw top" -tagfocus=bytes=1kb:32kb $allocs
 g block.mean "raw top" -mean $block
 g mutex.mean "raw top" -mean $mutex
 
-# Replace the previous goldens of this script (and only those).
-mkdir -p "$out"
-if [ -f "$manifest" ]; then
-  cut -f1 "$manifest" | while read -r old; do
-    rm -f "$out/$old" "$out/${old%.txt}.stderr.txt"
-  done
-fi
-
-cd "$here"
-: >"$manifest.tmp"
-for entry in "${entries[@]}"; do
-  file=${entry%%$'\t'*}
-  read -r -a args <<<"${entry#*$'\t'}"
-  if ! "$go" tool pprof "${args[@]}" >"$out/$file" 2>"$out/${file%.txt}.stderr.txt"; then
-    echo "profile.sh: go tool pprof ${args[*]} failed:" >&2
-    cat "$out/${file%.txt}.stderr.txt" >&2
-    exit 1
-  fi
-  [ -s "$out/${file%.txt}.stderr.txt" ] || rm "$out/${file%.txt}.stderr.txt"
-  printf '%s\t%s\n' "$file" "${args[*]}" >>"$manifest.tmp"
-done
-mv "$manifest.tmp" "$manifest"
-echo "profile.sh: wrote $(wc -l <"$manifest") goldens" >&2
+write_goldens
