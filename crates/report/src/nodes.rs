@@ -300,19 +300,25 @@ impl NodeTable {
     /// pprof's `NameComponents` joined by a space.
     fn printable(&self, node: usize) -> String {
         let i = &self.infos[node];
+        let name = &self.strings[i.name as usize];
+        let file = &self.strings[i.file as usize];
+        self.name_components(i, name, file).join(" ")
+    }
+
+    /// pprof's `NameComponents`: the address, the function name, `file:line` (or the file, or,
+    /// with neither name nor file, `[object]` or `<unknown>`), each present part once.
+    fn name_components(&self, i: &NodeInfo, name: &str, file: &str) -> Vec<String> {
         let mut parts: Vec<String> = Vec::with_capacity(3);
         if i.address != 0 {
             parts.push(format!("{:016x}", i.address));
         }
-        let name = &self.strings[i.name as usize];
         if !name.is_empty() {
-            parts.push(name.clone());
+            parts.push(name.to_string());
         }
-        let file = &self.strings[i.file as usize];
         if i.lineno != 0 {
             parts.push(format!("{}:{}", file, i.lineno));
         } else if !file.is_empty() {
-            parts.push(file.clone());
+            parts.push(file.to_string());
         } else if !name.is_empty() {
         } else if i.objfile != 0 {
             parts.push(format!(
@@ -322,7 +328,7 @@ impl NodeTable {
         } else {
             parts.push("<unknown>".to_string());
         }
-        parts.join(" ")
+        parts
     }
 
     /// The node's name as the DOT graph labels it (pprof's `multilinePrintableName`): the
@@ -340,27 +346,7 @@ impl NodeTable {
         } else {
             paths::base(file)
         };
-        let mut parts: Vec<String> = Vec::with_capacity(3);
-        if i.address != 0 {
-            parts.push(format!("{:016x}", i.address));
-        }
-        if !name.is_empty() {
-            parts.push(name.clone());
-        }
-        if i.lineno != 0 {
-            parts.push(format!("{}:{}", file, i.lineno));
-        } else if !file.is_empty() {
-            parts.push(file.to_string());
-        } else if !name.is_empty() {
-        } else if i.objfile != 0 {
-            parts.push(format!(
-                "[{}]",
-                paths::base(&self.strings[i.objfile as usize])
-            ));
-        } else {
-            parts.push("<unknown>".to_string());
-        }
-        parts.join("\\n") + "\\n"
+        self.name_components(i, &name, file).join("\\n") + "\\n"
     }
 
     /// Go's `fmt.Sprint(NodeInfo)`, pprof's last tie-break between nodes that print alike.
