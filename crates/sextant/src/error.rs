@@ -27,6 +27,12 @@ pub enum Error {
     /// Writing the profile failed.
     #[error(transparent)]
     Profile(#[from] sextant_profile::Error),
+    /// Writing a text profile failed.
+    #[error("writing the profile: {0}")]
+    Io(#[from] std::io::Error),
+    /// This build or platform does not collect the named profile.
+    #[error("the {0} profile is not available in this build")]
+    Unavailable(&'static str),
 }
 
 impl Error {

@@ -21,7 +21,19 @@
 #[cfg(target_os = "linux")]
 pub mod cpu;
 mod error;
+#[cfg(target_os = "linux")]
+pub mod heap;
 pub mod labels;
+#[cfg(target_os = "linux")]
+mod lookup;
+#[cfg(target_os = "linux")]
+pub(crate) mod stackwalk;
+#[cfg(target_os = "linux")]
+pub mod sync;
+#[cfg(target_os = "linux")]
+pub mod threads;
 
 pub use error::{Error, Result};
+#[cfg(target_os = "linux")]
+pub use lookup::{Lookup, lookup, profiles};
 pub use sextant_profile::Profile;

@@ -13,10 +13,7 @@
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
-/// Frames kept per sample. Go keeps 64; Rust stacks run deeper (async runtimes, iterator
-/// adapters, generic layers), so we keep 128. A deeper stack keeps its 128 innermost frames
-/// and is marked truncated.
-pub(crate) const MAX_DEPTH: usize = 128;
+pub(crate) use crate::stackwalk::{MAX_DEPTH, TRUNCATED, UNWIND_FAILED};
 
 /// Slots in the buffer. At 1000 Hz on a machine with N cores at most about 1000*N samples
 /// arrive per second; the reader drains every 10 ms, so 10*N slots are in use at once. 4096
@@ -29,11 +26,6 @@ const PROBES: usize = 8;
 const FREE: u32 = 0;
 const WRITING: u32 = 1;
 const READY: u32 = 2;
-
-/// The sample's stack reached [`MAX_DEPTH`] with frames left.
-pub(crate) const TRUNCATED: u32 = 1;
-/// The unwinder stopped on an error before reaching the stack's root.
-pub(crate) const UNWIND_FAILED: u32 = 2;
 
 /// One sample as the signal handler wrote it.
 #[derive(Clone, Copy)]

@@ -4,11 +4,10 @@
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
-use sextant_profile::{
-    Function, FunctionId, Label, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
-    ValueType,
-};
-use sextant_symbolize::{LoadedModule, Symbolizer};
+use sextant_profile::{Label, LocationId, Profile, Sample, ValueType};
+use sextant_symbolize::LoadedModule;
+
+use crate::stackwalk::ProfileBuilder;
 
 use super::buffer::{Record, TRUNCATED, UNWIND_FAILED};
 use super::timer::thread_name;
@@ -103,19 +102,7 @@ pub(crate) struct Header {
 /// lines and inline frames from the symbolizer, `thread` and user labels.
 pub(crate) fn build(agg: Aggregate, h: Header, modules: &[LoadedModule], dwarf: bool) -> Profile {
     let period = 1_000_000_000 / i64::from(h.hz.max(1));
-    let mut b = Builder {
-        modules,
-        symbolizer: if dwarf {
-            Symbolizer::new()
-        } else {
-            Symbolizer::symbols_only()
-        },
-        profile: Profile::default(),
-        locations: HashMap::new(),
-        functions: HashMap::new(),
-        pseudo: HashMap::new(),
-    };
-    b.profile.mapping = mappings(modules);
+    let mut b = ProfileBuilder::new(modules, dwarf);
     for (key, &(count, cpu_ns)) in &agg.counts {
         let mut location: Vec<LocationId> = key.pcs.iter().map(|&pc| b.location(pc)).collect();
         if key.truncated {
@@ -176,113 +163,4 @@ pub(crate) fn build(agg: Aggregate, h: Header, modules: &[LoadedModule], dwarf: 
         ));
     }
     p
-}
-
-fn mappings(modules: &[LoadedModule]) -> Vec<Mapping> {
-    modules
-        .iter()
-        .enumerate()
-        .map(|(i, m)| Mapping {
-            id: MappingId(i as u64 + 1),
-            memory_start: m.start,
-            memory_limit: m.end,
-            file_offset: m.file_offset,
-            filename: m.path.clone(),
-            build_id: m.build_id.clone().unwrap_or_default(),
-            has_functions: m.has_file,
-            ..Mapping::default()
-        })
-        .collect()
-}
-
-struct Builder<'a> {
-    modules: &'a [LoadedModule],
-    symbolizer: Symbolizer,
-    profile: Profile,
-    locations: HashMap<u64, LocationId>,
-    functions: HashMap<(String, String, String), FunctionId>,
-    pseudo: HashMap<&'static str, LocationId>,
-}
-
-impl Builder<'_> {
-    fn location(&mut self, addr: u64) -> LocationId {
-        if let Some(&id) = self.locations.get(&addr) {
-            return id;
-        }
-        let id = LocationId(self.profile.location.len() as u64 + 1);
-        let module = self.modules.iter().position(|m| m.contains(addr));
-        let mut line = Vec::new();
-        if let Some(i) = module.filter(|&i| self.modules[i].has_file) {
-            let m = &self.modules[i];
-            // Lines and inline frames for the main binary (mapping 0, the program's own
-            // code); names alone for shared libraries, whose separate debug files would
-            // cost tens of megabytes to open.
-            let frames = if i == 0 {
-                self.symbolizer.symbolize(&m.path_buf(), m.svma(addr))
-            } else {
-                self.symbolizer.name_only(&m.path_buf(), m.svma(addr))
-            };
-            for f in frames {
-                let function_id = self.function(f.function, f.system_name, f.file);
-                line.push(Line {
-                    function_id: Some(function_id),
-                    line: i64::from(f.line),
-                    column: 0,
-                });
-            }
-            let mapping = &mut self.profile.mapping[i];
-            if line.iter().any(|l| l.line > 0) {
-                mapping.has_filenames = true;
-                mapping.has_line_numbers = true;
-                mapping.has_inline_frames = true;
-            }
-        }
-        self.profile.location.push(Location {
-            id,
-            mapping_id: module.map(|i| MappingId(i as u64 + 1)),
-            address: addr,
-            line,
-            is_folded: false,
-        });
-        self.locations.insert(addr, id);
-        id
-    }
-
-    fn function(&mut self, name: String, system_name: String, filename: String) -> FunctionId {
-        let key = (name, system_name, filename);
-        if let Some(&id) = self.functions.get(&key) {
-            return id;
-        }
-        let id = FunctionId(self.profile.function.len() as u64 + 1);
-        self.profile.function.push(Function {
-            id,
-            name: key.0.clone(),
-            system_name: key.1.clone(),
-            filename: key.2.clone(),
-            start_line: 0,
-        });
-        self.functions.insert(key, id);
-        id
-    }
-
-    fn pseudo(&mut self, name: &'static str) -> LocationId {
-        if let Some(&id) = self.pseudo.get(name) {
-            return id;
-        }
-        let function_id = self.function(name.to_string(), name.to_string(), String::new());
-        let id = LocationId(self.profile.location.len() as u64 + 1);
-        self.profile.location.push(Location {
-            id,
-            mapping_id: None,
-            address: 0,
-            line: vec![Line {
-                function_id: Some(function_id),
-                line: 0,
-                column: 0,
-            }],
-            is_folded: false,
-        });
-        self.pseudo.insert(name, id);
-        id
-    }
 }

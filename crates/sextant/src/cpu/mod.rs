@@ -46,12 +46,9 @@
 
 mod buffer;
 mod build;
-mod regs;
 mod session;
 mod signal;
-mod stack;
 mod timer;
-mod unwind;
 
 use std::io::Write;
 use std::sync::Mutex;

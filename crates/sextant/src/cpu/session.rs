@@ -13,8 +13,8 @@ use super::buffer::Ring;
 use super::build::{Aggregate, Header, build};
 use super::signal::{self, Sampler};
 use super::timer::{self, SCAN_INTERVAL, ThreadTimers};
-use super::unwind::StackWalker;
 use crate::error::{Error, Result};
+use crate::stackwalk::StackWalker;
 
 /// One session at a time: SIGPROF and its handler are process-wide.
 static ACTIVE: AtomicBool = AtomicBool::new(false);

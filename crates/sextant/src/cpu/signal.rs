@@ -26,9 +26,8 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering::SeqCst};
 
 use super::buffer::Ring;
-use super::regs::Regs;
-use super::unwind::StackWalker;
 use crate::error::{Error, Result};
+use crate::stackwalk::{Regs, StackWalker};
 
 /// What the handler needs: the buffer, the stack walker, and the session's identity.
 pub(crate) struct Sampler {

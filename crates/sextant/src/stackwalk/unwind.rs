@@ -1,4 +1,4 @@
-//! Stack unwinding inside the signal handler, with tables parsed before sampling starts.
+//! Stack unwinding, inside a signal handler or not, with tables parsed beforehand.
 //!
 //! # Design
 //!
@@ -21,9 +21,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use framehop::{ExplicitModuleSectionInfo, MustNotAllocateDuringUnwind, Unwinder as _};
 use sextant_symbolize::LoadedModule;
 
-use super::buffer::{MAX_DEPTH, TRUNCATED, UNWIND_FAILED};
 use super::regs::Regs;
 use super::stack::StackRanges;
+use super::{MAX_DEPTH, TRUNCATED, UNWIND_FAILED};
 
 type Unwinder = framehop::UnwinderNative<Vec<u8>, MustNotAllocateDuringUnwind>;
 type Cache = framehop::CacheNative<MustNotAllocateDuringUnwind>;

@@ -49,6 +49,54 @@ impl Regs {
         }
     }
 
+    /// The registers of the calling function, at the point of the call, for unwinding the
+    /// current thread outside a signal handler (the heap sampler, thread creation, lock
+    /// waits). Inlined into its caller, whose own frame is then the first one unwound.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    #[allow(dead_code)] // used by the collectors being written
+    pub(crate) fn capture() -> Regs {
+        let (pc, sp, fp): (u64, u64, u64);
+        // SAFETY: reads the instruction pointer, stack pointer and frame pointer into
+        // registers; touches no memory and no flags.
+        unsafe {
+            std::arch::asm!(
+                "lea {pc}, [rip]",
+                "mov {sp}, rsp",
+                "mov {fp}, rbp",
+                pc = out(reg) pc,
+                sp = out(reg) sp,
+                fp = out(reg) fp,
+                options(nomem, nostack, preserves_flags),
+            );
+        }
+        Regs { pc, sp, fp, lr: 0 }
+    }
+
+    /// The registers of the calling function, at the point of the call, for unwinding the
+    /// current thread outside a signal handler. Inlined into its caller.
+    #[cfg(target_arch = "aarch64")]
+    #[inline(always)]
+    #[allow(dead_code)] // used by the collectors being written
+    pub(crate) fn capture() -> Regs {
+        let (pc, sp, fp, lr): (u64, u64, u64, u64);
+        // SAFETY: reads pc, sp, x29 and x30 into registers; touches no memory and no flags.
+        unsafe {
+            std::arch::asm!(
+                "adr {pc}, .",
+                "mov {sp}, sp",
+                "mov {fp}, x29",
+                "mov {lr}, x30",
+                pc = out(reg) pc,
+                sp = out(reg) sp,
+                fp = out(reg) fp,
+                lr = out(reg) lr,
+                options(nomem, nostack, preserves_flags),
+            );
+        }
+        Regs { pc, sp, fp, lr }
+    }
+
     /// framehop's register set for this architecture.
     #[cfg(target_arch = "x86_64")]
     pub(crate) fn unwind_regs(self) -> framehop::UnwindRegsNative {

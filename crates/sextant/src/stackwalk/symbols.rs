@@ -1,0 +1,154 @@
+//! Raw addresses to profile locations and functions, symbolized once each.
+
+use std::collections::HashMap;
+
+use sextant_profile::{
+    Function, FunctionId, Line, Location, LocationId, Mapping, MappingId, Profile,
+};
+use sextant_symbolize::{LoadedModule, Symbolizer};
+
+/// The profile mappings of `modules`, numbered from 1 in order.
+fn mappings(modules: &[LoadedModule]) -> Vec<Mapping> {
+    modules
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Mapping {
+            id: MappingId(i as u64 + 1),
+            memory_start: m.start,
+            memory_limit: m.end,
+            file_offset: m.file_offset,
+            filename: m.path.clone(),
+            build_id: m.build_id.clone().unwrap_or_default(),
+            has_functions: m.has_file,
+            ..Mapping::default()
+        })
+        .collect()
+}
+
+/// Builds a profile's locations and functions from raw addresses, symbolizing each address
+/// once: names from the symbol table, and for the main binary files, lines and inline frames
+/// from DWARF. Collectors push their samples into [`ProfileBuilder::profile`] with location
+/// ids from [`ProfileBuilder::location`] and [`ProfileBuilder::pseudo`].
+pub(crate) struct ProfileBuilder<'a> {
+    modules: &'a [LoadedModule],
+    symbolizer: Symbolizer,
+    /// The profile being built: its mappings are set, its locations and functions grow.
+    pub(crate) profile: Profile,
+    locations: HashMap<u64, LocationId>,
+    functions: HashMap<(String, String, String), FunctionId>,
+    pseudo: HashMap<&'static str, LocationId>,
+}
+
+impl<'a> ProfileBuilder<'a> {
+    /// A builder for addresses of `modules` (from [`sextant_symbolize::loaded_modules`]), with
+    /// DWARF lines and inline frames if `dwarf`.
+    pub(crate) fn new(modules: &'a [LoadedModule], dwarf: bool) -> ProfileBuilder<'a> {
+        let profile = Profile {
+            mapping: mappings(modules),
+            ..Profile::default()
+        };
+        ProfileBuilder {
+            modules,
+            symbolizer: if dwarf {
+                Symbolizer::new()
+            } else {
+                Symbolizer::symbols_only()
+            },
+            profile,
+            locations: HashMap::new(),
+            functions: HashMap::new(),
+            pseudo: HashMap::new(),
+        }
+    }
+
+    /// The location of `addr` (a return address already moved into its call instruction,
+    /// as the unwinder gives them), created and symbolized on first use.
+    pub(crate) fn location(&mut self, addr: u64) -> LocationId {
+        if let Some(&id) = self.locations.get(&addr) {
+            return id;
+        }
+        let id = LocationId(self.profile.location.len() as u64 + 1);
+        let module = self.modules.iter().position(|m| m.contains(addr));
+        let mut line = Vec::new();
+        if let Some(i) = module.filter(|&i| self.modules[i].has_file) {
+            let m = &self.modules[i];
+            // Lines and inline frames for the main binary (mapping 0, the program's own
+            // code); names alone for shared libraries, whose separate debug files would
+            // cost tens of megabytes to open.
+            let frames = if i == 0 {
+                self.symbolizer.symbolize(&m.path_buf(), m.svma(addr))
+            } else {
+                self.symbolizer.name_only(&m.path_buf(), m.svma(addr))
+            };
+            for f in frames {
+                let function_id = self.function(f.function, f.system_name, f.file);
+                line.push(Line {
+                    function_id: Some(function_id),
+                    line: i64::from(f.line),
+                    column: 0,
+                });
+            }
+            let mapping = &mut self.profile.mapping[i];
+            if line.iter().any(|l| l.line > 0) {
+                mapping.has_filenames = true;
+                mapping.has_line_numbers = true;
+                mapping.has_inline_frames = true;
+            }
+        }
+        self.profile.location.push(Location {
+            id,
+            mapping_id: module.map(|i| MappingId(i as u64 + 1)),
+            address: addr,
+            line,
+            is_folded: false,
+        });
+        self.locations.insert(addr, id);
+        id
+    }
+
+    /// The function with these names and file, created on first use.
+    pub(crate) fn function(
+        &mut self,
+        name: String,
+        system_name: String,
+        filename: String,
+    ) -> FunctionId {
+        let key = (name, system_name, filename);
+        if let Some(&id) = self.functions.get(&key) {
+            return id;
+        }
+        let id = FunctionId(self.profile.function.len() as u64 + 1);
+        self.profile.function.push(Function {
+            id,
+            name: key.0.clone(),
+            system_name: key.1.clone(),
+            filename: key.2.clone(),
+            start_line: 0,
+        });
+        self.functions.insert(key, id);
+        id
+    }
+
+    /// A location with no address for a pseudo-function such as
+    /// [`crate::cpu::TRUNCATED_STACK_FUNCTION`], created on first use.
+    pub(crate) fn pseudo(&mut self, name: &'static str) -> LocationId {
+        if let Some(&id) = self.pseudo.get(name) {
+            return id;
+        }
+        let function_id = self.function(name.to_string(), name.to_string(), String::new());
+        let id = LocationId(self.profile.location.len() as u64 + 1);
+        self.profile.location.push(Location {
+            id,
+            mapping_id: None,
+            address: 0,
+            line: vec![Line {
+                function_id: Some(function_id),
+                line: 0,
+                column: 0,
+            }],
+            is_folded: false,
+        });
+        self.pseudo.insert(name, id);
+        id
+    }
+}
