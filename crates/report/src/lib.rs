@@ -47,6 +47,7 @@ mod nodelets;
 mod nodes;
 mod paths;
 mod report;
+pub mod svg;
 mod tags;
 mod text;
 mod topproto;

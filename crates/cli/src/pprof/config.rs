@@ -23,6 +23,7 @@ pub(crate) const COMMANDS: &[&str] = &[
     "pdf",
     "gif",
     "ps",
+    "svg",
     "callgrind",
     "list",
     "topproto",

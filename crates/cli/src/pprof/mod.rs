@@ -126,7 +126,7 @@ fn run_report(
         let options = report_options(&prepared, &cfg)?;
         let mut rpt = Report::with_total(options, prepared.total);
         // Images are rendered by Graphviz from the DOT text.
-        let image = matches!(cfg.command.as_str(), "png" | "pdf" | "gif" | "ps");
+        let image = matches!(cfg.command.as_str(), "png" | "pdf" | "gif" | "ps" | "svg");
         let target: &mut dyn Write = if cfg.output.is_empty() && !image {
             stdout
         } else {
@@ -139,6 +139,10 @@ fn run_report(
         }
         if image {
             out = graphviz(&cfg.command, &out)?;
+            if cfg.command == "svg" {
+                let svg = String::from_utf8_lossy(&out);
+                out = sextant_report::svg::massage_svg(&svg).into_bytes();
+            }
         } else if cfg.output.is_empty() {
             return Ok(());
         }
@@ -222,7 +226,7 @@ fn report_options(prepared: &Prepared, cfg: &Config) -> Result<Options, Failure>
     let sel = &prepared.selection;
     let graph = matches!(
         cfg.command.as_str(),
-        "dot" | "png" | "pdf" | "gif" | "ps" | "callgrind"
+        "dot" | "png" | "pdf" | "gif" | "ps" | "svg" | "callgrind"
     );
     if cfg.call_tree && graph {
         return Err(Failure::usage("-call_tree is not supported yet")
@@ -241,7 +245,7 @@ fn report_options(prepared: &Prepared, cfg: &Config) -> Result<Options, Failure>
         "tags" => Format::Tags,
         "callgrind" => Format::Callgrind,
         "list" => Format::List,
-        "dot" | "png" | "pdf" | "gif" | "ps" => Format::Dot,
+        "dot" | "png" | "pdf" | "gif" | "ps" | "svg" => Format::Dot,
         "comments" => Format::Comments,
         _ => Format::Text,
     };
