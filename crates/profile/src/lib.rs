@@ -42,7 +42,7 @@ use std::io::Write;
 pub use combine::{compatibilize_sample_types, scale_profiles};
 pub use error::{Error, Result};
 pub use filter::{Filters, NameMatches, apply_filters, compile_option, compile_regex};
-pub use merge::merge;
+pub use merge::{merge, merge_owned};
 pub use model::*;
 pub use raw::{civil_from_days, go_duration, go_time};
 pub use sample_index::{LEGACY_ORDER, SampleSelection, legacy_sample_flag};

@@ -68,6 +68,39 @@ pub fn merge(srcs: &[&Profile]) -> Result<Profile> {
     Ok(out)
 }
 
+/// [`merge`], consuming the profiles: each source sample's vectors are moved into the result
+/// (its location ids rewritten in place) or freed as soon as it is summed into an equal one,
+/// so the samples, most of a big profile's memory, are never held twice.
+///
+/// # Errors
+///
+/// As [`merge`].
+pub fn merge_owned(mut srcs: Vec<Profile>) -> Result<Profile> {
+    let Some(first) = srcs.first() else {
+        return Err(Error::NothingToMerge);
+    };
+    for (i, p) in srcs.iter().enumerate().skip(1) {
+        first.check_compatible(p).map_err(|what| {
+            Error::Incompatible(format!("profile 1 and profile {}: {what}", i + 1))
+        })?;
+    }
+    let samples: Vec<Vec<Sample>> = srcs
+        .iter_mut()
+        .map(|p| std::mem::take(&mut p.sample))
+        .collect();
+    let refs: Vec<&Profile> = srcs.iter().collect();
+    let mut m = Merger::new(combine_headers(&refs), refs[0]);
+    for (p, samples) in refs.iter().zip(samples) {
+        m.add_owned(p, samples)?;
+    }
+    let out = m.out;
+    drop(srcs);
+    if out.sample.iter().any(is_zero) {
+        return merge_owned(vec![out]);
+    }
+    Ok(out)
+}
+
 impl Profile {
     /// Merges `self` with `others`, in that order; see [`merge`].
     ///
@@ -94,6 +127,16 @@ impl Profile {
     /// the wrong number of values ([`Profile::parse`] rules both out).
     pub fn compact(&self) -> Result<Profile> {
         merge(&[self])
+    }
+
+    /// [`Profile::compact`], consuming the profile so that its samples are not held twice
+    /// (see [`merge_owned`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Profile::compact`].
+    pub fn into_compact(self) -> Result<Profile> {
+        merge_owned(vec![self])
     }
 }
 
@@ -199,32 +242,75 @@ impl<'a> Merger<'a> {
     }
 
     fn add(&mut self, p: &'a Profile) -> Result<()> {
-        let mut src = Source::new(p);
-        if self.mappings.is_empty() && !p.mapping.is_empty() {
-            // The first mapping is the main binary: keep it first, used or not, as Go does.
-            self.map_mapping(&mut src, 0);
-        }
-        let types = self.out.sample_type.len();
+        let mut src = self.source(p);
         for (i, s) in p.sample.iter().enumerate() {
-            if s.value.len() != types {
-                return Err(Error::Invalid {
-                    path: format!("sample[{i}].value"),
-                    what: format!(
-                        "has {} values, but there are {types} sample types",
-                        s.value.len()
-                    ),
-                });
-            }
-            if !is_zero(s) {
-                self.map_sample(&mut src, i)?;
+            if self.keep(i, s)? {
+                let (label_set, found) = self.map_sample(&mut src, i, s)?;
+                match found {
+                    Some(at) => self.sum_into(at, &s.value),
+                    None => {
+                        let (location, value) = (self.locs.clone(), s.value.clone());
+                        self.insert(label_set, location, value);
+                    }
+                }
             }
         }
         Ok(())
     }
 
-    fn map_sample(&mut self, src: &mut Source<'a>, i: usize) -> Result<()> {
-        let p: &'a Profile = src.p;
-        let s = &p.sample[i];
+    /// [`Merger::add`] for a profile whose samples were taken out of it: each sample's vectors
+    /// move into the result or are freed here.
+    fn add_owned(&mut self, p: &'a Profile, samples: Vec<Sample>) -> Result<()> {
+        let mut src = self.source(p);
+        for (i, s) in samples.into_iter().enumerate() {
+            if self.keep(i, &s)? {
+                let (label_set, found) = self.map_sample(&mut src, i, &s)?;
+                match found {
+                    Some(at) => self.sum_into(at, &s.value),
+                    None => {
+                        let mut location = s.location;
+                        location.copy_from_slice(&self.locs);
+                        self.insert(label_set, location, s.value);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn source(&mut self, p: &'a Profile) -> Source<'a> {
+        let mut src = Source::new(p);
+        if self.mappings.is_empty() && !p.mapping.is_empty() {
+            // The first mapping is the main binary: keep it first, used or not, as Go does.
+            self.map_mapping(&mut src, 0);
+        }
+        src
+    }
+
+    /// Whether sample `i` takes part: it must have a value per sample type, and zero samples
+    /// are dropped.
+    fn keep(&self, i: usize, s: &Sample) -> Result<bool> {
+        let types = self.out.sample_type.len();
+        if s.value.len() != types {
+            return Err(Error::Invalid {
+                path: format!("sample[{i}].value"),
+                what: format!(
+                    "has {} values, but there are {types} sample types",
+                    s.value.len()
+                ),
+            });
+        }
+        Ok(!is_zero(s))
+    }
+
+    /// Maps the sample's locations into `self.locs` and its labels into `self.labels`;
+    /// returns its label set and where an equal merged sample is, if there is one.
+    fn map_sample(
+        &mut self,
+        src: &mut Source<'a>,
+        i: usize,
+        s: &Sample,
+    ) -> Result<(u64, Option<usize>)> {
         let label_set = self.label_set(&s.label);
         let mut locs = std::mem::take(&mut self.locs);
         locs.clear();
@@ -235,29 +321,31 @@ impl<'a> Merger<'a> {
             };
             locs.push(self.map_location(src, pos)?);
         }
-        match self.samples.find(&self.out.sample, label_set, &locs) {
-            Some(at) => {
-                let merged = &mut self.out.sample[at].value;
-                for (m, v) in merged.iter_mut().zip(&s.value) {
-                    *m = m.wrapping_add(*v);
-                }
-            }
-            None => {
-                let at = self.out.sample.len();
-                self.samples.insert(at, label_set, &locs);
-                let label = match label_set {
-                    0 => Vec::new(),
-                    _ => self.labels.clone(),
-                };
-                self.out.sample.push(Sample {
-                    location: locs.clone(),
-                    value: s.value.clone(),
-                    label,
-                });
-            }
-        }
+        let found = self.samples.find(&self.out.sample, label_set, &locs);
         self.locs = locs;
-        Ok(())
+        Ok((label_set, found))
+    }
+
+    fn sum_into(&mut self, at: usize, value: &[i64]) {
+        let merged = &mut self.out.sample[at].value;
+        for (m, v) in merged.iter_mut().zip(value) {
+            *m = m.wrapping_add(*v);
+        }
+    }
+
+    /// Adds a new merged sample with the locations `self.locs` holds (passed in `location`).
+    fn insert(&mut self, label_set: u64, location: Vec<LocationId>, value: Vec<i64>) {
+        let at = self.out.sample.len();
+        self.samples.insert(at, label_set, &location);
+        let label = match label_set {
+            0 => Vec::new(),
+            _ => self.labels.clone(),
+        };
+        self.out.sample.push(Sample {
+            location,
+            value,
+            label,
+        });
     }
 
     /// An id for the sample's labels grouped by key, the way Go's label maps group them

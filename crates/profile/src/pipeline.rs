@@ -44,7 +44,7 @@ use crate::combine::{compatibilize_sample_types, scale_profiles};
 use crate::error::{Error, Result};
 use crate::filter::{Filters, apply_filters};
 pub use crate::label_frames::add_label_frames;
-use crate::merge::merge;
+use crate::merge::merge_owned;
 use crate::model::*;
 use crate::sample_index::SampleSelection;
 
@@ -250,8 +250,7 @@ fn combine_chunked(mut sources: Vec<Profile>) -> Result<Profile> {
 fn combine_profiles(mut profiles: Vec<Profile>) -> Result<Profile> {
     compatibilize_sample_types(&mut profiles)?;
     scale_profiles(&mut profiles)?;
-    let refs: Vec<&Profile> = profiles.iter().collect();
-    merge(&refs)
+    merge_owned(profiles)
 }
 
 /// Gives every sample the string label `key=value`, replacing its other values of `key`
@@ -320,6 +319,7 @@ pub fn is_diff_base(s: &Sample) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::merge::merge;
 
     fn cpu(values: &[(u64, i64)]) -> Profile {
         let mut p = Profile {

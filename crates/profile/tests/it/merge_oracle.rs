@@ -284,3 +284,34 @@ fn merge_base_and_diff_base_print_as_go_tool_pprof_prints_them() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn the_consuming_merge_gives_what_the_borrowing_merge_gives() {
+    // Every Go fixture alone (a compaction), with itself, and each with the next of its kind,
+    // plus the hand-made pairs whose sums cancel.
+    let fixtures: Vec<Profile> = crate::fixtures::profiles()
+        .iter()
+        .map(|p| crate::fixtures::read(p))
+        .collect();
+    let mut cases: Vec<Vec<Profile>> =
+        vec![vec![first(), second()], vec![second(), first(), first()]];
+    for (i, p) in fixtures.iter().enumerate() {
+        cases.push(vec![p.clone()]);
+        cases.push(vec![p.clone(), p.clone()]);
+        if let Some(q) = fixtures[i + 1..]
+            .iter()
+            .find(|q| q.sample_type == p.sample_type)
+        {
+            cases.push(vec![p.clone(), q.clone()]);
+        }
+    }
+    let mut cancelling = first();
+    cancelling.scale(-1.0);
+    cases.push(vec![first(), cancelling]);
+    for case in cases {
+        let refs: Vec<&Profile> = case.iter().collect();
+        let borrowed = merge(&refs).unwrap();
+        let owned = merge_owned(case.clone()).unwrap();
+        assert_eq!(owned, borrowed, "{} profiles", case.len());
+    }
+}
