@@ -97,6 +97,10 @@ pub(crate) struct Config {
     pub(crate) diff_base: bool,
     pub(crate) sources: Vec<String>,
     pub(crate) add_comment: Option<String>,
+    /// `-seconds`: the length of profiles fetched from URLs (-1: the URL's or the server's).
+    pub(crate) seconds: i64,
+    /// `-timeout`: seconds allowed for a fetch (-1: pprof's default).
+    pub(crate) timeout: i64,
     /// `-symbolize`: only whether local symbolization would run matters here.
     pub(crate) symbolize: String,
     /// The binary named before the sources: it replaces the main mapping's file name.
@@ -145,6 +149,8 @@ impl Default for Config {
             diff_base: false,
             sources: Vec::new(),
             add_comment: None,
+            seconds: -1,
+            timeout: -1,
             symbolize: String::new(),
             exec_name: None,
             build_id: None,
@@ -214,6 +220,8 @@ impl Config {
         b("drop_negative", &mut c.drop_negative);
         b("trim", &mut c.trim);
         b("noinlines", &mut c.noinlines);
+        c.seconds = f.int("seconds").unwrap_or(c.seconds);
+        c.timeout = f.int("timeout").unwrap_or(c.timeout);
         c.node_count = f.int("nodecount").unwrap_or(c.node_count);
         c.node_fraction = f.float("nodefraction").unwrap_or(c.node_fraction);
         c.edge_fraction = f.float("edgefraction").unwrap_or(c.edge_fraction);

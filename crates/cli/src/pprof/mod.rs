@@ -4,7 +4,9 @@
 //! and merge the sources (`source`), then hand the profile to `sextant-report`.
 
 mod config;
+mod fetch;
 mod flags;
+mod http_client;
 mod source;
 
 use std::io::{self, Write};
@@ -97,7 +99,7 @@ fn run_report(
     for w in &cfg.warnings {
         let _ = writeln!(stderr, "{w}");
     }
-    let p = source::fetch(&cfg)?;
+    let p = source::fetch(&cfg, stderr)?;
     for note in source::symbolization_notes(&p, &cfg.symbolize) {
         let _ = writeln!(stderr, "{note}");
     }

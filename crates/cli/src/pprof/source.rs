@@ -1,5 +1,8 @@
 //! Reading the profiles named on the command line and combining them as go tool pprof does
 //! (`fetchProfiles`: merge the sources, subtract the bases), through `sextant_profile::pipeline`.
+//! URL sources are fetched over HTTP, and the combined profile is then saved, as pprof saves it.
+
+use std::io::Write;
 
 use sextant_profile::pipeline::{self, SourceOptions};
 use sextant_profile::{Mapping, MappingId, Profile};
@@ -8,12 +11,20 @@ use super::Failure;
 use super::config::Config;
 
 /// Reads every source and base, and combines them into the profile reports start from.
-pub(crate) fn fetch(cfg: &Config) -> Result<Profile, Failure> {
-    let read_all = |paths: &[String]| -> Result<Vec<Profile>, Failure> {
+/// Fetching from URLs prints pprof's messages on `stderr`.
+pub(crate) fn fetch(cfg: &Config, stderr: &mut dyn Write) -> Result<Profile, Failure> {
+    let mut remote = false;
+    let mut read_all = |paths: &[String]| -> Result<Vec<Profile>, Failure> {
         paths
             .iter()
             .map(|s| {
-                let mut p = read(s)?;
+                let mut p = match url_of(s, cfg) {
+                    Some((url, timeout)) => {
+                        remote = true;
+                        super::fetch::fetch(&url, cfg.seconds, timeout, stderr)?
+                    }
+                    None => read(s)?,
+                };
                 locate_binaries(&mut p, cfg);
                 Ok(p)
             })
@@ -31,7 +42,19 @@ pub(crate) fn fetch(cfg: &Config) -> Result<Profile, Failure> {
             .hint("profiles merge only when they have the same sample and period types"),
         _ => Failure::failed(e.to_string()),
     })?;
+    if remote {
+        super::fetch::save(&p, stderr);
+    }
     Ok(p)
+}
+
+/// The URL a source names, with the time to allow for it; `None` for a file. Go's pprof tries
+/// every source as a URL first; an existing file of a URL-like name (`host:1`) is read here.
+fn url_of(source: &str, cfg: &Config) -> Option<(String, std::time::Duration)> {
+    if std::path::Path::new(source).exists() {
+        return None;
+    }
+    super::fetch::adjust_url(source, cfg.seconds, cfg.timeout)
 }
 
 /// What go tool pprof's local symbolization says when it cannot start: the main binary has no
@@ -78,10 +101,10 @@ fn locate_binaries(p: &mut Profile, cfg: &Config) {
 /// Reads one profile file.
 fn read(path: &str) -> Result<Profile, Failure> {
     if path.contains("://") {
-        return Err(Failure::usage(format!(
-            "{path}: fetching profiles over HTTP is not supported yet"
-        ))
-        .hint("save the profile to a file (curl -o) and give its path"));
+        return Err(
+            Failure::usage(format!("{path}: not a URL sextant pprof can fetch"))
+                .hint("give an http:// URL, host:port, or a file"),
+        );
     }
     let data = std::fs::read(path).map_err(|e| {
         let why = match e.kind() {
