@@ -1,0 +1,3 @@
+module sextant.test/httpserve
+
+go 1.19
