@@ -39,6 +39,7 @@
 
 mod callgrind;
 mod dot;
+pub mod flame;
 mod graph;
 mod labels;
 mod list;
@@ -47,6 +48,7 @@ mod nodelets;
 mod nodes;
 mod paths;
 mod report;
+mod rustsrc;
 pub mod svg;
 mod tags;
 mod text;

@@ -10,6 +10,7 @@ use crate::graph::{BuildOptions, Graph};
 use crate::nodes::{NodeOptions, NodeTable};
 use crate::paths;
 use crate::report::{Error, Report};
+use crate::rustsrc::RustSources;
 
 /// Lines shown before the first and after the last sampled line.
 const MARGIN: i64 = 5;
@@ -69,6 +70,7 @@ pub(crate) fn print(rpt: &mut Report, p: &Profile, w: &mut dyn Write) -> Result<
         search: &search,
         trim: &o.trim_path,
         files: HashMap::new(),
+        rust: RustSources::from_env(),
     };
     let mut out = format!("Total: {}\n", rpt.format_value(rpt.total));
     for name in functions {
@@ -191,12 +193,14 @@ struct SourceReader<'a> {
     search: &'a str,
     trim: &'a str,
     files: HashMap<String, Result<Vec<String>, String>>,
+    rust: RustSources,
 }
 
 impl SourceReader<'_> {
     fn lines(&mut self, file: &str) -> Result<&Vec<String>, String> {
         if !self.files.contains_key(file) {
-            let read = self.open(file).map(|text| {
+            let read = self.open(file).or_else(|e| self.rust.read(file).ok_or(e));
+            let read = read.map(|text| {
                 // Go's bufio.Scanner: lines split at \n with a trailing \r dropped.
                 text.lines().map(String::from).collect()
             });
@@ -206,7 +210,8 @@ impl SourceReader<'_> {
     }
 
     /// pprof's `openSourceFile`: absolute paths as they are, relative ones under each search
-    /// directory and its parents.
+    /// directory and its parents. When that fails, [`RustSources`] looks where Rust keeps the
+    /// standard library's and dependencies' sources.
     fn open(&self, file: &str) -> Result<String, String> {
         let path = paths::trim_path(file, self.trim, self.search);
         if path.starts_with('/') {
