@@ -39,7 +39,6 @@
 
 mod callgrind;
 mod dot;
-pub mod flame;
 mod graph;
 mod labels;
 mod list;
