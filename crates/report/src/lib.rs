@@ -39,6 +39,7 @@
 
 mod callgrind;
 mod dot;
+pub mod flame;
 mod graph;
 mod labels;
 mod list;

@@ -27,6 +27,8 @@ pub(crate) const COMMANDS: &[&str] = &[
     "callgrind",
     "list",
     "topproto",
+    "flame",
+    "folded",
 ];
 
 /// Every output format go tool pprof knows (so that the missing ones get a clear message).
@@ -56,6 +58,8 @@ const ALL_COMMANDS: &[&str] = &[
     "list",
     "peek",
     "weblist",
+    "flame",
+    "folded",
 ];
 
 /// The settings a report is made with (Go's `config` plus the source options).

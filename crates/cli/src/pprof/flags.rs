@@ -108,6 +108,9 @@ pub(crate) const FLAGS: &[(&str, Kind)] = &[
     ("list", Kind::Str),
     ("peek", Kind::Str),
     ("weblist", Kind::Str),
+    // Sextant's own outputs.
+    ("flame", Kind::Bool),
+    ("folded", Kind::Bool),
 ];
 
 /// What the command line asked for: the flags set (last one wins, as in Go) and the

@@ -6,6 +6,7 @@
 mod config;
 mod fetch;
 mod flags;
+mod flame;
 mod http_client;
 mod source;
 
@@ -32,6 +33,10 @@ formats:
   -tree             call graph as text: each node with callers and callees
   -peek=regexp      -tree for the functions matching regexp
   -raw              the profile as text
+  -dot, -svg, -png, -pdf, -gif, -ps
+                    call graph (images through Graphviz's dot)
+  -flame            interactive SVG flame graph (one file: hover, click to zoom, search)
+  -folded           folded stacks (a;b;c value), the input of inferno and flamegraph.pl
 
 options:
   -nodecount=n  -nodefraction=f  -edgefraction=f  -trim=false
@@ -134,7 +139,7 @@ fn run_report(
         } else {
             &mut out
         };
-        match rpt.generate(&prepared.profile, target) {
+        match flame::generate(&mut rpt, &cfg.command, &prepared.profile, target) {
             Ok(()) => {}
             Err(sextant_report::Error::Io(e)) => return io_result(e),
             Err(e) => return Err(Failure::failed(e.to_string())),
