@@ -175,6 +175,12 @@ impl Report {
         self.total
     }
 
+    /// The lines that describe `p` in every report's header (pprof's `ProfileLabels`): file,
+    /// build id, comments, type, time, and duration with the total.
+    pub fn profile_labels(&self, p: &Profile) -> Vec<String> {
+        crate::labels::profile_labels(self, p)
+    }
+
     /// Prints the report on `p` (the profile after filters) to `w`.
     ///
     /// # Errors

@@ -277,10 +277,8 @@ impl Config {
             }
         }
         match chosen.len() {
-            0 => Err(Failure::usage(
-                "no output format given: the interactive shell is not built yet",
-            )
-            .hint("add an output format, such as -top, -traces, -tree or -peek=regexp")),
+            // No output format: the interactive shell.
+            0 => Ok(()),
             1 => {
                 let (name, arg) = chosen.remove(0);
                 if !COMMANDS.contains(&name) {

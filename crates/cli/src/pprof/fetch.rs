@@ -165,7 +165,7 @@ fn tmp_dir(stderr: &mut dyn Write) -> Option<PathBuf> {
 }
 
 /// pprof's `newTempFile`: the first of `PREFIX001SUFFIX` to `PREFIX9999SUFFIX` not taken.
-fn new_temp_file(
+pub(crate) fn new_temp_file(
     dir: &Path,
     prefix: &str,
     suffix: &str,

@@ -8,6 +8,10 @@ mod fetch;
 mod flags;
 mod flame;
 mod http_client;
+mod settings;
+mod shell;
+mod shell_help;
+mod shell_input;
 mod source;
 
 use std::io::{self, Write};
@@ -100,7 +104,7 @@ fn run_report(
     if parsed.help {
         return write_out(stdout, USAGE.as_bytes());
     }
-    let mut cfg = Config::from_flags(&parsed)?;
+    let cfg = Config::from_flags(&parsed)?;
     for w in &cfg.warnings {
         let _ = writeln!(stderr, "{w}");
     }
@@ -108,6 +112,19 @@ fn run_report(
     for note in source::symbolization_notes(&p, &cfg.symbolize) {
         let _ = writeln!(stderr, "{note}");
     }
+    if cfg.command.is_empty() {
+        return shell::run(p, cfg, stdout, stderr);
+    }
+    generate(p, cfg, stdout, stderr)
+}
+
+/// One report on `p` with `cfg`, for the command line and for each command of the shell.
+fn generate(
+    p: sextant_profile::Profile,
+    mut cfg: Config,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<(), Failure> {
     cfg.apply_command_overrides();
     let prepared =
         pipeline::prepare(p, &cfg.report_options()).map_err(|e| option_failure(e, &cfg))?;

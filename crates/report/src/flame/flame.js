@@ -3,6 +3,8 @@
 // the search box highlights frames whose name matches (a regexp, or plain text when it is
 // not a valid regexp) and shows their share, "Invert" turns the graph into an icicle (root at
 // the top). Positions are recomputed from each frame's exact sample units (data-o, data-w).
+// A link can open a view: #s=REGEXP searches, #z=NAME zooms into the widest frame so named,
+// #inverted shows the icicle (joined by &, values URL-encoded).
 (function () {
   "use strict";
   var svg = document.documentElement;
@@ -63,6 +65,7 @@
       layout();
     });
     search.addEventListener("input", function () { highlight(search.value); });
+    fromLink(window.location.hash.slice(1));
     document.addEventListener("keydown", function (e) {
       if ((e.ctrlKey || e.metaKey) && e.key === "f") {
         e.preventDefault();
@@ -73,6 +76,29 @@
         zoom(null);
       }
     });
+  }
+
+  // Applies the view a link's fragment asks for.
+  function fromLink(fragment) {
+    var parts = fragment ? fragment.split("&") : [];
+    for (var i = 0; i < parts.length; i++) {
+      var eq = parts[i].indexOf("=");
+      var key = eq < 0 ? parts[i] : parts[i].slice(0, eq);
+      var value = eq < 0 ? "" : decodeURIComponent(parts[i].slice(eq + 1));
+      if (key === "s") {
+        search.value = value;
+        highlight(value);
+      } else if (key === "z") {
+        var best = null;
+        for (var j = 0; j < frames.length; j++) {
+          if (frames[j].name === value && (best === null || frames[j].w > best.w)) best = frames[j];
+        }
+        if (best !== null && best.d > 0) zoom(best);
+      } else if (key === "inverted") {
+        inverted = true;
+        layout();
+      }
+    }
   }
 
   // The name cut to fit `px` pixels (as the server cuts it).

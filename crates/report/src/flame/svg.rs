@@ -291,13 +291,16 @@ impl Formatter {
 }
 
 /// A warm colour (reds, oranges, yellows, as flamegraph.pl's "hot" palette) chosen by a hash
-/// of the frame's package, so that one package keeps one colour across the graph and across
-/// graphs.
+/// of the frame's package, so that one package keeps one hue across the graph and across
+/// graphs, nudged by the function's name.
 pub(crate) fn package_color(name: &str) -> String {
     let h = fnv1a(package(name).as_bytes());
     let v = |shift: u32| ((h >> shift) & 0xff) as f64 / 255.0;
+    // The function's own hash shifts the green a little, so that neighbours of one package
+    // stay apart while the package's hue stays recognisable.
+    let jitter = (fnv1a(name.as_bytes()) & 0xff) as f64 / 255.0 - 0.5;
     let r = 205.0 + 50.0 * v(0);
-    let g = 230.0 * v(8);
+    let g = (230.0 * v(8) + 50.0 * jitter).clamp(0.0, 230.0);
     let b = 55.0 * v(16);
     format!("rgb({},{},{})", r as u8, g as u8, b as u8)
 }
