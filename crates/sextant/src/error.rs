@@ -7,6 +7,9 @@ pub enum Error {
     /// A CPU profile is already being collected (Go's words, so scripts that match them work).
     #[error("cpu profiling already in use")]
     AlreadyInUse,
+    /// A wall-clock profile is already being collected.
+    #[error("wall profiling already in use")]
+    WallAlreadyInUse,
     /// Another SIGPROF handler is installed; chaining to it would run foreign code that was
     /// not written for a signal arriving on every thread at high rate, so we refuse.
     #[error(
@@ -30,6 +33,10 @@ pub enum Error {
     /// Writing a text profile failed.
     #[error("writing the profile: {0}")]
     Io(#[from] std::io::Error),
+    /// The `/debug/pprof` endpoint cannot start as asked (an address that does not resolve,
+    /// or is not loopback without the opt-in), or a request to it is malformed.
+    #[error("{0}")]
+    Http(String),
     /// This build or platform does not collect the named profile.
     #[error("the {0} profile is not available in this build")]
     Unavailable(&'static str),
