@@ -276,3 +276,47 @@ fn https_is_refused_clearly() {
     assert_eq!(rc, 1);
     assert!(err.contains("https is not supported yet"), "{err}");
 }
+
+#[test]
+fn a_url_without_an_output_format_opens_the_shell_on_the_fetched_profile() {
+    use std::process::Stdio;
+    let server = Server::start(vec![ok_with_length(fixture("go1.19.heap.pb.gz"))]);
+    let tmp = tmpdir("shell");
+    let url = format!("http://127.0.0.1:{}/debug/pprof/heap", server.port);
+    let run = |source: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sextant"))
+            .args(["pprof", source])
+            .current_dir(testdata())
+            .env("PPROF_TMPDIR", &tmp)
+            .env("TZ", "UTC")
+            .env_remove("TERM")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(b"top3\n").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (out, err) = run(&url);
+    let (want_out, want_err) = run("go1.19.heap.pb.gz");
+    assert_eq!(out, want_out);
+    assert!(
+        out.starts_with("(pprof) Showing nodes accounting for"),
+        "{out}"
+    );
+    let saved = tmp.join(HEAP_SAVED);
+    assert_eq!(
+        err,
+        format!(
+            "Fetching profile over HTTP from {url}\nSaved profile in {}\n{want_err}",
+            saved.display()
+        )
+    );
+    std::fs::remove_dir_all(tmp).unwrap();
+}

@@ -27,9 +27,12 @@ const EXIT_USAGE: u8 = 2;
 const EXIT_FAILURE: u8 = 1;
 
 const USAGE: &str = "usage: sextant pprof <format> [options] [binary] <source> ...
+       sextant pprof [options] [binary] <source> ...   (interactive shell; type help)
 
 Prints what go tool pprof prints, with the same flags (-flag, --flag, -flag=value,
--flag value). Flags go before the sources.
+-flag value). Flags go before the sources. A source is a profile file or a URL:
+http://host:port/debug/pprof/profile, or host:port; -seconds=n sets the profile's
+length, -timeout=n the wait; fetched profiles are saved under $PPROF_TMPDIR or ~/pprof.
 
 formats:
   -top, -text       flat table of the heaviest functions
