@@ -34,6 +34,9 @@ s cpu.list $'list main.scan\nlist walkTree -processRequest\n' -source_path=gen $
 s goroutine.session $'raw\ntop\ntop -cum\nq\ntop\n' $goroutine
 s block.session $'top3\nmean=true\ntop3\ndivide_by=2\ntop3' $block
 s cpu.blank $'\n   \ntop1\n\nexit\n' $cpu
+s cpu.filters $'focus=queryDB\nrelative_percentages=true\ntop3\nhide=marshal\ntop3\nrelative_percentages=false\nshow_from=main.processRequest\ntree 3\n:\ntagfocus=worker=1\ntop3\ntaghide=worker\ntags\n:\nprune_from=parseJSON\ntraces main.scan\n' $cpu
+s cpu.choices $'granularity=lines\ntop3\nsort=cum\ntop3 -cum\nlines=true\nfilefunctions=t\ntop3\ngranularity=functions\nflat=1\nunit=s\ntop3\ndot 4\n' $cpu
+s cpu.diff_base $'top5\ndrop_negative=true\ntop5\nnormalize=true\noptions\n' -diff_base=$cpu2 $cpu
 
 # The table above, run: each session's commands are kept beside its goldens.
 mkdir -p "$out"
