@@ -4,6 +4,10 @@
 //!   async-signal-safe unwinding, profiles in profile.proto that `go tool pprof` and
 //!   `sextant pprof` read.
 //! - [`labels`]: `pprof.Do`: labels on the samples a piece of work takes.
+//! - [`heap`]: `runtime.MemProfileRate` and the `heap` and `allocs` profiles, from a sampling
+//!   `GlobalAlloc` wrapping any allocator.
+//! - [`memstats`]: `runtime.ReadMemStats`, a `gctrace`-style trace (`SEXTANT_MEMTRACE=1`) and
+//!   a heap limit that writes a profile when crossed.
 //! - [`http`] (feature `http`, on by default): `net/http/pprof`: the `/debug/pprof` endpoint,
 //!   `sextant::http::serve("127.0.0.1:6060")`, so `go tool pprof http://...` works against a
 //!   running Rust program.
@@ -31,6 +35,8 @@ pub mod http;
 pub mod labels;
 #[cfg(target_os = "linux")]
 mod lookup;
+#[cfg(target_os = "linux")]
+pub mod memstats;
 #[cfg(target_os = "linux")]
 pub(crate) mod stackwalk;
 #[cfg(target_os = "linux")]

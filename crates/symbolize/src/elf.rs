@@ -150,6 +150,14 @@ impl SymbolTable {
         (*size == 0 || svma < start + size).then_some(name.as_str())
     }
 
+    /// The symbol covering `svma` with its start address, as [`SymbolTable::lookup`] finds it:
+    /// for printing `function+offset` as Go's text profiles do.
+    pub fn lookup_start(&self, svma: u64) -> Option<(u64, &str)> {
+        let i = self.syms.partition_point(|s| s.0 <= svma).checked_sub(1)?;
+        let (start, size, name) = &self.syms[i];
+        (*size == 0 || svma < start + size).then_some((*start, name.as_str()))
+    }
+
     /// Number of symbols.
     pub fn len(&self) -> usize {
         self.syms.len()

@@ -54,7 +54,6 @@ impl Regs {
     /// waits). Inlined into its caller, whose own frame is then the first one unwound.
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    #[allow(dead_code)] // used by the collectors being written
     pub(crate) fn capture() -> Regs {
         let (pc, sp, fp): (u64, u64, u64);
         // SAFETY: reads the instruction pointer, stack pointer and frame pointer into
@@ -77,7 +76,6 @@ impl Regs {
     /// current thread outside a signal handler. Inlined into its caller.
     #[cfg(target_arch = "aarch64")]
     #[inline(always)]
-    #[allow(dead_code)] // used by the collectors being written
     pub(crate) fn capture() -> Regs {
         let (pc, sp, fp, lr): (u64, u64, u64, u64);
         // SAFETY: reads pc, sp, x29 and x30 into registers; touches no memory and no flags.
