@@ -127,3 +127,36 @@ fn a_command_sextant_lacks_is_refused_and_the_shell_goes_on() {
     assert!(out.contains("Showing top 1 nodes out of"), "{out}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn sextants_own_flame_graph_and_folded_stacks_work_in_the_shell() {
+    let dir = scratch("flame");
+    let (ok, out, err) = shell(
+        "go1.19.goroutine.pb.gz",
+        "flame\nfolded\nhelp flame\n",
+        &dir,
+    );
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("Generating report in profile001.svg\n"),
+        "{err}"
+    );
+    let svg = std::fs::read_to_string(dir.join("profile001.svg")).unwrap();
+    assert!(
+        svg.contains("<svg"),
+        "not an SVG: {}",
+        &svg[..svg.len().min(200)]
+    );
+    // Folded stacks: `frame;frame;... value` lines on stdout, between the prompts.
+    let folded: Vec<&str> = out.lines().filter(|l| l.contains(';')).collect();
+    assert!(!folded.is_empty(), "{out}");
+    for l in &folded {
+        let value = l.rsplit(' ').next().unwrap();
+        assert!(value.parse::<i64>().is_ok(), "{l}");
+    }
+    assert!(
+        err.contains("Outputs an interactive SVG flame graph"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -8,6 +8,11 @@
 //!   `GlobalAlloc` wrapping any allocator.
 //! - [`memstats`]: `runtime.ReadMemStats`, a `gctrace`-style trace (`SEXTANT_MEMTRACE=1`) and
 //!   a heap limit that writes a profile when crossed.
+//! - [`threads`]: thread dumps (Go's `goroutine` profile, ours is `threads`, with `debug=2`
+//!   one stack per thread) and the `threadcreate` profile, through [`lookup`].
+//! - [`thread`]: `std::thread::spawn` and `Builder` that record who creates threads.
+//! - [`wall`]: beyond Go, a wall-clock profile: every thread's stack at a fixed rate of
+//!   real time, running or waiting, labelled with its state (fgprof's answer, built in).
 //! - [`http`] (feature `http`, on by default): `net/http/pprof`: the `/debug/pprof` endpoint,
 //!   `sextant::http::serve("127.0.0.1:6060")`, so `go tool pprof http://...` works against a
 //!   running Rust program.
@@ -42,7 +47,11 @@ pub(crate) mod stackwalk;
 #[cfg(target_os = "linux")]
 pub mod sync;
 #[cfg(target_os = "linux")]
+pub mod thread;
+#[cfg(target_os = "linux")]
 pub mod threads;
+#[cfg(target_os = "linux")]
+pub mod wall;
 
 pub use error::{Error, Result};
 #[cfg(target_os = "linux")]

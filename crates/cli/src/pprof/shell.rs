@@ -34,6 +34,7 @@ const AWAY_FROM_TTY: &[(&str, &str)] = &[
     ("png", "png"),
     ("ps", "ps"),
     ("svg", "svg"),
+    ("flame", "svg"),
 ];
 
 /// Runs the shell on `p` with stdin's lines, starting from the options `cfg` holds.
@@ -86,11 +87,12 @@ impl Shell {
     ) -> Result<(), Failure> {
         self.greet(stderr);
         loop {
-            let line = input
-                .read_line("(pprof) ", stdout)
-                .map_err(|e| Failure::failed(format!("reading commands: {e}")))?;
-            let Some(line) = line else {
-                return Ok(());
+            let line = match input.read_line("(pprof) ", stdout) {
+                Ok(Some(line)) => line,
+                // The end of the input, or of the reader of stdout (`| head`), ends the shell.
+                Ok(None) => return Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+                Err(e) => return Err(Failure::failed(format!("reading commands: {e}"))),
             };
             for command in self.expand(&line) {
                 if !self.execute(&command, stdout, stderr) {
@@ -242,9 +244,14 @@ impl Shell {
         let mut cfg = parse_command_line(tokens, &self.cfg)?;
         let name = cfg.command.clone();
         if !config::COMMANDS.contains(&name.as_str()) {
+            let supported: Vec<&str> = config::COMMANDS
+                .iter()
+                .copied()
+                .filter(|c| shell_help::command(c).is_some())
+                .collect();
             return Err(format!(
                 "{name} is not supported by sextant pprof yet; supported: {}",
-                config::COMMANDS.join(", ")
+                supported.join(", ")
             ));
         }
         for (option, value) in [

@@ -175,14 +175,39 @@ const COMMANDS: &[(&str, bool, &str, Usage)] = &[
     ),
 ];
 
-/// The shell's command `name`: (whether it takes an argument), if go tool pprof has it.
+/// Sextant's own commands, which go tool pprof lacks: accepted and completed, left out of the
+/// command list `help` prints so that it stays go tool pprof's.
+const SEXTANT_COMMANDS: &[(&str, &str)] = &[
+    (
+        "flame",
+        "Outputs an interactive SVG flame graph (sextant's own: hover, click to zoom, search)\n",
+    ),
+    (
+        "folded",
+        "Outputs folded stacks, one line per stack (sextant's own: the input of inferno)\n",
+    ),
+];
+
+/// The shell's command `name`: (whether it takes an argument), if it has it.
 pub(crate) fn command(name: &str) -> Option<bool> {
-    COMMANDS.iter().find(|c| c.0 == name).map(|c| c.1)
+    COMMANDS
+        .iter()
+        .find(|c| c.0 == name)
+        .map(|c| c.1)
+        .or_else(|| {
+            SEXTANT_COMMANDS
+                .iter()
+                .any(|c| c.0 == name)
+                .then_some(false)
+        })
 }
 
 /// Every command name (for completion).
 pub(crate) fn command_names() -> impl Iterator<Item = &'static str> {
-    COMMANDS.iter().map(|c| c.0)
+    COMMANDS
+        .iter()
+        .map(|c| c.0)
+        .chain(SEXTANT_COMMANDS.iter().map(|c| c.0))
 }
 
 /// `configHelp`: each option's help, lines joined by newlines and ended by one (pprof's
@@ -342,6 +367,9 @@ pub(crate) fn help(name: &str, sample_types: &[String]) -> Option<String> {
             }
         }
         return Some(message + "\n");
+    }
+    if let Some((_, description)) = SEXTANT_COMMANDS.iter().find(|c| c.0 == name) {
+        return Some(format!("{description}\n"));
     }
     let mut text = option_help(name)?.to_string();
     if name == "sample_index" {
