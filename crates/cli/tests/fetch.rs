@@ -52,6 +52,13 @@ impl Server {
                         let _ = stream.write_all(&body);
                     }
                     Answer::Silent(d) => thread::sleep(d),
+                    Answer::Together(barrier, body) => {
+                        barrier.wait();
+                        if let Answer::Raw(head, body) = ok_with_length(body) {
+                            let _ = stream.write_all(&head);
+                            let _ = stream.write_all(&body);
+                        }
+                    }
                 }
             }
         });
@@ -70,6 +77,8 @@ enum Answer {
     Raw(Vec<u8>, Vec<u8>),
     /// Reads the request, answers nothing for this long.
     Silent(Duration),
+    /// Answers 200 with the body once every server sharing the barrier has its request.
+    Together(std::sync::Arc<std::sync::Barrier>, Vec<u8>),
 }
 
 fn ok_with_length(body: Vec<u8>) -> Answer {
@@ -317,6 +326,64 @@ fn a_url_without_an_output_format_opens_the_shell_on_the_fetched_profile() {
             "Fetching profile over HTTP from {url}\nSaved profile in {}\n{want_err}",
             saved.display()
         )
+    );
+    std::fs::remove_dir_all(tmp).unwrap();
+}
+
+#[test]
+fn several_urls_are_fetched_at_the_same_time_and_merged() {
+    // Each server answers only once both have their request: fetching one after the other
+    // would wait until -timeout gave up.
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let body = fixture("go1.19.cpu.pb.gz");
+    let a = Server::start(vec![Answer::Together(barrier.clone(), body.clone())]);
+    let b = Server::start(vec![Answer::Together(barrier, body)]);
+    let tmp = tmpdir("together");
+    let (ua, ub) = (
+        format!("127.0.0.1:{}", a.port),
+        format!("127.0.0.1:{}", b.port),
+    );
+    let (rc, out, err) = pprof(&["-top", "-timeout=2", &ua, &ub], &tmp);
+    assert_eq!(rc, 0, "{err}");
+    let files = ["go1.19.cpu.pb.gz", "go1.19.cpu.pb.gz"];
+    let (_, want, _) = pprof(&["-top", files[0], files[1]], &tmp);
+    assert_eq!(
+        out, want,
+        "the two fetched profiles are merged as the two files are"
+    );
+    assert!(
+        tmp.join("pprof.gen.samples.cpu.001.pb.gz").exists(),
+        "{err}"
+    );
+    std::fs::remove_dir_all(tmp).unwrap();
+}
+
+#[test]
+fn a_failed_source_among_several_is_reported_and_left_out() {
+    let server = Server::start(vec![ok_with_length(fixture("go1.19.heap.pb.gz"))]);
+    let refused = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let tmp = tmpdir("partial");
+    let good = format!("http://127.0.0.1:{}/debug/pprof/heap", server.port);
+    let bad = format!("http://127.0.0.1:{refused}/debug/pprof/heap");
+    let (rc, out, err) = pprof(&["-top", &good, &bad], &tmp);
+    assert_eq!(rc, 0, "{err}");
+    assert_eq!(out, pprof(&["-top", "go1.19.heap.pb.gz"], &tmp).1);
+    assert!(err.contains(&format!("cannot fetch {bad}: ")), "{err}");
+    assert!(
+        err.contains("Fetched 1 source profiles out of 2\n"),
+        "{err}"
+    );
+    // When none is left, that is the error.
+    let (rc, _, err) = pprof(&["-top", "no-such-1.pb.gz", "no-such-2.pb.gz"], &tmp);
+    assert_eq!(rc, 1);
+    assert!(err.contains("cannot read profile no-such-1.pb.gz"), "{err}");
+    assert!(
+        err.ends_with("error: failed to fetch any source profiles\n"),
+        "{err}"
     );
     std::fs::remove_dir_all(tmp).unwrap();
 }

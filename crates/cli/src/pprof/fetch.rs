@@ -59,14 +59,9 @@ pub(crate) fn adjust_url(source: &str, seconds: i64, timeout: i64) -> Option<(St
     Some((u.to_string(), timeout))
 }
 
-/// Fetches the profile at `url` (already adjusted), printing Go's wait messages on `stderr`.
-/// `seconds` is the `-seconds` flag: Go announces the wait only for it.
-pub(crate) fn fetch(
-    url: &str,
-    seconds: i64,
-    timeout: Duration,
-    stderr: &mut dyn Write,
-) -> Result<Profile, Failure> {
+/// Prints Go's messages before a fetch from `url` (already adjusted) on `stderr`. `seconds`
+/// is the `-seconds` flag: Go announces the wait only for it.
+pub(crate) fn announce(url: &str, seconds: i64, stderr: &mut dyn Write) {
     let _ = writeln!(stderr, "Fetching profile over HTTP from {url}");
     if seconds > 0 {
         let _ = writeln!(
@@ -76,6 +71,10 @@ pub(crate) fn fetch(
         );
     }
     let _ = stderr.flush();
+}
+
+/// Fetches the profile at `url` (already adjusted), allowing `timeout` (and Go's grace).
+pub(crate) fn fetch(url: &str, timeout: Duration) -> Result<Profile, Failure> {
     let wait = timeout + HEADER_GRACE;
     let resp = http_client::get(url, wait).map_err(|e| match e {
         HttpError::Connect(e) => Failure::failed(format!("cannot fetch {url}: {e}"))

@@ -13,25 +13,13 @@ use super::config::Config;
 /// Reads every source and base, and combines them into the profile reports start from.
 /// Fetching from URLs prints pprof's messages on `stderr`.
 pub(crate) fn fetch(cfg: &Config, stderr: &mut dyn Write) -> Result<Profile, Failure> {
-    let mut remote = false;
-    let mut read_all = |paths: &[String]| -> Result<Vec<Profile>, Failure> {
-        paths
-            .iter()
-            .map(|s| {
-                let mut p = match url_of(s, cfg) {
-                    Some((url, timeout)) => {
-                        remote = true;
-                        super::fetch::fetch(&url, cfg.seconds, timeout, stderr)?
-                    }
-                    None => read(s)?,
-                };
-                locate_binaries(&mut p, cfg);
-                Ok(p)
-            })
-            .collect()
+    let (sources, remote_sources) = grab(&cfg.sources, "source", cfg, stderr)?;
+    let (bases, remote_bases) = if cfg.base.is_empty() {
+        (Vec::new(), false)
+    } else {
+        grab(&cfg.base, "base", cfg, stderr)?
     };
-    let sources = read_all(&cfg.sources)?;
-    let bases = read_all(&cfg.base)?;
+    let remote = remote_sources || remote_bases;
     let opts = SourceOptions {
         diff_base: cfg.diff_base,
         normalize: cfg.normalize,
@@ -47,6 +35,72 @@ pub(crate) fn fetch(cfg: &Config, stderr: &mut dyn Write) -> Result<Profile, Fai
     }
     Ok(p)
 }
+
+/// pprof's `chunkedGrab`: reads `paths`, at most [`CHUNK`] at a time and those of a chunk at
+/// the same time (so that several servers profile during the same seconds). As in pprof, a
+/// source that fails is reported and left out (`Fetched 1 source profiles out of 2`); only
+/// when none is left is it an error. Returns the profiles and whether any came from a URL.
+fn grab(
+    paths: &[String],
+    what: &str,
+    cfg: &Config,
+    stderr: &mut dyn Write,
+) -> Result<(Vec<Profile>, bool), Failure> {
+    let urls: Vec<_> = paths.iter().map(|s| url_of(s, cfg)).collect();
+    let mut results = Vec::with_capacity(paths.len());
+    for (chunk, chunk_urls) in paths.chunks(CHUNK).zip(urls.chunks(CHUNK)) {
+        for (url, _) in chunk_urls.iter().flatten() {
+            super::fetch::announce(url, cfg.seconds, stderr);
+        }
+        std::thread::scope(|s| {
+            let readers: Vec<_> = chunk
+                .iter()
+                .zip(chunk_urls)
+                .map(|(path, url)| {
+                    s.spawn(move || match url {
+                        Some((url, timeout)) => super::fetch::fetch(url, *timeout),
+                        None => read(path),
+                    })
+                })
+                .collect();
+            for r in readers {
+                let failed = || Failure::failed("reading a profile panicked");
+                results.push(r.join().unwrap_or_else(|_| Err(failed())));
+            }
+        });
+    }
+    let mut profiles = Vec::new();
+    let mut failures = Vec::new();
+    for r in results {
+        match r {
+            Ok(mut p) => {
+                locate_binaries(&mut p, cfg);
+                profiles.push(p);
+            }
+            Err(f) => failures.push(f),
+        }
+    }
+    if profiles.is_empty() && failures.len() == 1 {
+        return Err(failures.remove(0));
+    }
+    for f in &failures {
+        let _ = writeln!(stderr, "{}", f.message);
+    }
+    if profiles.is_empty() {
+        return Err(Failure::failed(format!(
+            "failed to fetch any {what} profiles"
+        )));
+    }
+    if !failures.is_empty() {
+        let (got, want) = (profiles.len(), paths.len());
+        let _ = writeln!(stderr, "Fetched {got} {what} profiles out of {want}");
+    }
+    Ok((profiles, urls.iter().any(Option::is_some)))
+}
+
+/// pprof reads at most this many sources at once (`chunkedGrab`'s `chunkSize`), which bounds
+/// the threads and the memory of profiles not yet merged.
+const CHUNK: usize = 64;
 
 /// The URL a source names, with the time to allow for it; `None` for a file. Go's pprof tries
 /// every source as a URL first; an existing file of a URL-like name (`host:1`) is read here.
