@@ -59,3 +59,4 @@ mod tree;
 pub use graph::SampleValue;
 pub use nodes::Granularity;
 pub use report::{Error, Format, Options, Report, total};
+pub use text::TextItem;
