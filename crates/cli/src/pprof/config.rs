@@ -113,6 +113,8 @@ pub(crate) struct Config {
     pub(crate) build_id: Option<String>,
     /// Messages go tool pprof prints on stderr while parsing (ignored legacy selectors).
     pub(crate) warnings: Vec<String>,
+    /// `-http=host:port`: serve the web UI there instead of printing a report.
+    pub(crate) http: Option<String>,
 }
 
 impl Default for Config {
@@ -159,6 +161,7 @@ impl Default for Config {
             exec_name: None,
             build_id: None,
             warnings: Vec::new(),
+            http: None,
         }
     }
 }
@@ -234,13 +237,13 @@ impl Config {
         let grains = ["functions", "filefunctions", "files", "lines", "addresses"];
         choose(f, &grains, &mut c.granularity)?;
         c.pick_command(f)?;
-        if f.str("http").is_some_and(|h| !h.is_empty()) {
+        c.http = f.str("http").filter(|h| !h.is_empty()).map(String::from);
+        if c.http.is_some() && !c.command.is_empty() {
             return Err(Failure::usage(
                 "-http is not compatible with an output format on the command line",
-            )
-            .hint("the web interface is not built yet; use a text format such as -top"));
+            ));
         }
-        if f.bool("no_browser") == Some(true) {
+        if f.bool("no_browser") == Some(true) && c.http.is_none() {
             return Err(Failure::usage("-no_browser only makes sense with -http"));
         }
         c.legacy_sample_flags(f);

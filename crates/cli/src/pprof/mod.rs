@@ -13,6 +13,7 @@ mod shell;
 mod shell_help;
 mod shell_input;
 mod source;
+mod web;
 
 use std::io::{self, Write};
 
@@ -114,6 +115,9 @@ fn run_report(
     let p = source::fetch(&cfg, stderr)?;
     for note in source::symbolization_notes(&p, &cfg.symbolize) {
         let _ = writeln!(stderr, "{note}");
+    }
+    if let Some(hostport) = cfg.http.clone() {
+        return web::serve(&hostport, p, cfg, stderr);
     }
     if cfg.command.is_empty() {
         return shell::run(p, cfg, stdout, stderr);
