@@ -88,7 +88,13 @@ impl LineSource for Terminal {
 pub(crate) fn stdin(functions: Vec<String>) -> Box<dyn LineSource> {
     let term = std::env::var("TERM").unwrap_or_default().to_lowercase();
     if io::stdin().is_terminal() && !term.is_empty() && term != "dumb" {
-        let config = rustyline::Config::builder().auto_add_history(false).build();
+        // The terminal itself, not stdout, carries the prompt and the echo, so that
+        // `sextant pprof f > out.txt` keeps its reports apart from the typing (go tool pprof's
+        // terminal UI writes to stderr for the same reason).
+        let config = rustyline::Config::builder()
+            .auto_add_history(false)
+            .behavior(rustyline::config::Behavior::PreferTerm)
+            .build();
         if let Ok(mut editor) = Editor::with_config(config) {
             editor.set_helper(Some(Complete { functions }));
             return Box::new(Terminal(editor));
