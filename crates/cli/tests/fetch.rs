@@ -387,3 +387,25 @@ fn a_failed_source_among_several_is_reported_and_left_out() {
     );
     std::fs::remove_dir_all(tmp).unwrap();
 }
+
+#[test]
+fn without_pprof_tmpdir_profiles_are_saved_under_home_pprof() {
+    let server = Server::start(vec![ok_with_length(fixture("go1.19.heap.pb.gz"))]);
+    let home = tmpdir("home");
+    let url = format!("http://127.0.0.1:{}/debug/pprof/heap", server.port);
+    let out = Command::new(env!("CARGO_BIN_EXE_sextant"))
+        .args(["pprof", "-top", &url])
+        .env_remove("PPROF_TMPDIR")
+        .env("HOME", &home)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let saved = home.join("pprof").join(HEAP_SAVED);
+    assert!(
+        err.ends_with(&format!("Saved profile in {}\n", saved.display())),
+        "{err}"
+    );
+    assert!(saved.exists());
+    std::fs::remove_dir_all(home).unwrap();
+}
