@@ -96,7 +96,7 @@ pub(crate) fn render(page: &Page<'_>) -> String {
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <title>{}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n",
+         <title>{}</title>\n<link rel=\"icon\" href=\"data:,\">\n<style>\n{CSS}</style>\n</head>\n<body>\n",
         escape(&page.title)
     );
     header(&mut h, page);
