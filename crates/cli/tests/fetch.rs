@@ -409,3 +409,28 @@ fn without_pprof_tmpdir_profiles_are_saved_under_home_pprof() {
     assert!(saved.exists());
     std::fs::remove_dir_all(home).unwrap();
 }
+
+#[test]
+fn http_proxy_carries_requests_to_other_hosts_as_gos_client_sends_them() {
+    // The "proxy" is the test server; the profile's host is never resolved.
+    let proxy = Server::start(vec![ok_with_length(fixture("go1.19.heap.pb.gz"))]);
+    let tmp = tmpdir("proxy");
+    let out = Command::new(env!("CARGO_BIN_EXE_sextant"))
+        .args(["pprof", "-top", "profiles.invalid:6060/debug/pprof/heap"])
+        .current_dir(testdata())
+        .env("PPROF_TMPDIR", &tmp)
+        .env("HTTP_PROXY", format!("http://127.0.0.1:{}", proxy.port))
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(
+        proxy.request(),
+        "GET http://profiles.invalid:6060/debug/pprof/heap HTTP/1.1"
+    );
+    let (_, want, _) = pprof(&["-top", "go1.19.heap.pb.gz"], &tmp);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), want);
+    std::fs::remove_dir_all(tmp).unwrap();
+}

@@ -155,7 +155,28 @@ pub(crate) fn get(url: &str, timeout: Duration) -> Result<Response, HttpError> {
 }
 
 fn get_once(target: &Target, timeout: Duration) -> Result<Response, HttpError> {
-    let stream = connect(&target.address(), timeout)?;
+    let proxy = super::http_proxy::for_host(&target.address()).map_err(HttpError::Protocol)?;
+    // Through a proxy, the request line carries the whole URL.
+    let (stream, request_target) = match proxy {
+        None => (
+            connect(&target.address(), timeout)?,
+            target.path_and_query.clone(),
+        ),
+        Some(p) => {
+            let via = Target {
+                host: p.clone(),
+                path_and_query: String::new(),
+            };
+            let stream = connect(&via.address(), timeout).map_err(|e| match e {
+                HttpError::Connect(e) => HttpError::Protocol(format!(
+                    "cannot connect to the proxy {p} (from HTTP_PROXY): {e}"
+                )),
+                e => e,
+            })?;
+            let url = format!("http://{}{}", target.host, target.path_and_query);
+            (stream, url)
+        }
+    };
     let timed = |e: io::Error| match e.kind() {
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => HttpError::Timeout(timeout),
         _ => HttpError::Protocol(format!("reading the response: {e}")),
@@ -165,7 +186,7 @@ fn get_once(target: &Target, timeout: Duration) -> Result<Response, HttpError> {
     let request = format!(
         "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: sextant-pprof\r\nAccept: */*\r\n\
          Connection: close\r\n\r\n",
-        target.path_and_query, target.host
+        request_target, target.host
     );
     (&stream)
         .write_all(request.as_bytes())
