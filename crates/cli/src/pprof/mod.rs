@@ -30,6 +30,7 @@ const EXIT_FAILURE: u8 = 1;
 
 const USAGE: &str = "usage: sextant pprof <format> [options] [binary] <source> ...
        sextant pprof [options] [binary] <source> ...   (interactive shell; type help)
+       sextant pprof -http=[host]:[port] [options] [binary] <source> ...   (web UI)
 
 Prints what go tool pprof prints, with the same flags (-flag, --flag, -flag=value,
 -flag value). Flags go before the sources. A source is a profile file or a URL:
