@@ -40,6 +40,14 @@ pub enum Error {
     /// This build or platform does not collect the named profile.
     #[error("the {0} profile is not available in this build")]
     Unavailable(&'static str),
+    /// The profile needs compile-time flags this build was made without.
+    #[error("the {profile} profile needs a build with {flags}")]
+    NeedsBuildFlags {
+        /// The profile, such as `tasks`.
+        profile: &'static str,
+        /// The flags, such as `RUSTFLAGS="--cfg tokio_unstable"`.
+        flags: &'static str,
+    },
 }
 
 impl Error {

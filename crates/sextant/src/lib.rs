@@ -10,6 +10,11 @@
 //!   a heap limit that writes a profile when crossed.
 //! - [`threads`]: thread dumps (Go's `goroutine` profile, ours is `threads`, with `debug=2`
 //!   one stack per thread) and the `threadcreate` profile, through [`lookup`].
+//! - [`sync`]: `Mutex`, `RwLock`, `Condvar` and `mpsc` channels with std's API, recording Go's
+//!   `block` profile (where threads wait, `set_block_rate`) and `mutex` profile (which lock
+//!   holders make others wait, `set_mutex_fraction`).
+//! - `tasks` (feature `tokio`, built with `--cfg tokio_unstable`): the stacks tokio tasks are
+//!   suspended at, from tokio's task dumps, as a profile.
 //! - [`thread`]: `std::thread::spawn` and `Builder` that record who creates threads.
 //! - [`wall`]: beyond Go, a wall-clock profile: every thread's stack at a fixed rate of
 //!   real time, running or waiting, labelled with its state (fgprof's answer, built in).
@@ -46,6 +51,8 @@ pub mod memstats;
 pub(crate) mod stackwalk;
 #[cfg(target_os = "linux")]
 pub mod sync;
+#[cfg(all(target_os = "linux", feature = "tokio"))]
+pub mod tasks;
 #[cfg(target_os = "linux")]
 pub mod thread;
 #[cfg(target_os = "linux")]

@@ -60,7 +60,7 @@ pub mod mpsc;
 mod mutex;
 mod profile;
 mod rwlock;
-mod text;
+pub(crate) mod text;
 mod waits;
 mod walk;
 

@@ -213,42 +213,11 @@ pub(crate) fn write_text(w: &mut dyn Write, which: Which) -> Result<()> {
             out.push_str(&format!(" {:#x}", pc + 1));
         }
         out.push('\n');
-        let mut rows = Vec::new();
-        for &pc in r.stack.pcs.iter() {
-            frame_rows(&mut b, pc, &mut rows);
-        }
-        super::text::align(&mut out, &rows);
+        super::text::frames(&mut out, &mut b, &r.stack.pcs);
         out.push('\n');
     }
     w.write_all(out.as_bytes())?;
     Ok(())
-}
-
-/// The `#` rows of one address: one per frame, inlined callees first.
-fn frame_rows(b: &mut ProfileBuilder<'_>, pc: u64, rows: &mut Vec<Vec<String>>) {
-    let id = b.location(pc);
-    let loc = &b.profile.location[id.0 as usize - 1];
-    let addr = format!("{pc:#x}");
-    let mut any = false;
-    for line in &loc.line {
-        let Some(f) = line.function_id else { continue };
-        let f = &b.profile.function[f.0 as usize - 1];
-        let file = if f.filename.is_empty() {
-            "?".to_string()
-        } else {
-            f.filename.to_string()
-        };
-        rows.push(vec![
-            "#".into(),
-            addr.clone(),
-            f.name.to_string(),
-            format!("{file}:{}", line.line),
-        ]);
-        any = true;
-    }
-    if !any {
-        rows.push(vec!["#".into(), addr]);
-    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 //! of consecutive lines that have it is padded with tabs to the widest cell plus one,
 //! rounded up to a multiple of 8.
 
+use crate::stackwalk::ProfileBuilder;
+
 /// Go's tab width.
 const TAB_WIDTH: usize = 8;
 /// Go's padding: one column of space after the widest cell.
@@ -45,6 +47,46 @@ pub(crate) fn align(out: &mut String, rows: &[Vec<String>]) {
             }
         }
         out.push('\n');
+    }
+}
+
+/// Appends the `#` lines of a stack (`printStackRecord`): per address, one line per frame,
+/// inlined callees first, `#\t0xADDR\tfunction\tfile:line`, aligned as Go aligns them; an
+/// address without symbols gets `#\t0xADDR`. Go writes `function+0xOFFSET`; the symbolizer
+/// gives no function entries, so the offset is left out (readers of the format skip `#`
+/// lines).
+pub(crate) fn frames(out: &mut String, b: &mut ProfileBuilder<'_>, pcs: &[u64]) {
+    let mut rows = Vec::new();
+    for &pc in pcs {
+        frame_rows(b, pc, &mut rows);
+    }
+    align(out, &rows);
+}
+
+/// The `#` rows of one address: one per frame, inlined callees first.
+fn frame_rows(b: &mut ProfileBuilder<'_>, pc: u64, rows: &mut Vec<Vec<String>>) {
+    let id = b.location(pc);
+    let loc = &b.profile.location[id.0 as usize - 1];
+    let addr = format!("{pc:#x}");
+    let mut any = false;
+    for line in &loc.line {
+        let Some(f) = line.function_id else { continue };
+        let f = &b.profile.function[f.0 as usize - 1];
+        let file = if f.filename.is_empty() {
+            "?".to_string()
+        } else {
+            f.filename.to_string()
+        };
+        rows.push(vec![
+            "#".into(),
+            addr.clone(),
+            f.name.to_string(),
+            format!("{file}:{}", line.line),
+        ]);
+        any = true;
+    }
+    if !any {
+        rows.push(vec!["#".into(), addr]);
     }
 }
 
