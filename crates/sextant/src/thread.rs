@@ -16,6 +16,7 @@
 //! [`crate::threads`]).
 
 use std::io;
+use std::sync::Arc;
 use std::thread::{JoinHandle, Scope, ScopedJoinHandle};
 
 use crate::threads::{Live, capture_self, record_creation};
@@ -82,8 +83,9 @@ impl Builder {
         T: Send + 'static,
     {
         let stack = capture_self();
+        let creator: Arc<[u64]> = stack.pcs.clone().into();
         let handle = self.inner.spawn(move || {
-            let _live = Live::register();
+            let _live = Live::register(creator);
             f()
         })?;
         record_creation(&stack);
@@ -106,8 +108,9 @@ impl Builder {
         T: Send + 'scope,
     {
         let stack = capture_self();
+        let creator: Arc<[u64]> = stack.pcs.clone().into();
         let handle = self.inner.spawn_scoped(scope, move || {
-            let _live = Live::register();
+            let _live = Live::register(creator);
             f()
         })?;
         record_creation(&stack);

@@ -3,9 +3,9 @@
 //! started (as Go counts every thread its runtime created), and the threads alive now that
 //! were created some other way, under [`UNKNOWN_CREATOR_FUNCTION`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::Write;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use sextant_profile::{Profile, Sample, ValueType};
@@ -27,8 +27,8 @@ type Creator = (Box<[u64]>, bool);
 struct Registry {
     /// Creation stacks (without labels) and how many threads each created.
     created: HashMap<Creator, u64>,
-    /// Threads alive now that were created through us.
-    live: HashSet<i32>,
+    /// Threads alive now that were created through us, with their creation stacks.
+    live: HashMap<i32, Arc<[u64]>>,
 }
 
 static REGISTRY: Mutex<Option<Registry>> = Mutex::new(None);
@@ -45,18 +45,26 @@ pub(crate) fn record(stack: &Stack) {
     *r.created.entry((stack.pcs.clone(), truncated)).or_default() += 1;
 }
 
-/// Marks the calling thread as created through us while the guard lives.
+/// Marks the calling thread as created through us, from `creator`, while the guard lives.
 pub(crate) struct Live(i32);
 
 impl Live {
-    pub(crate) fn register() -> Live {
+    pub(crate) fn register(creator: Arc<[u64]>) -> Live {
         let tid = proc::gettid();
         registry()
             .get_or_insert_with(Registry::default)
             .live
-            .insert(tid);
+            .insert(tid, creator);
         Live(tid)
     }
+}
+
+/// The creation stacks of the live threads created through us, by thread id.
+pub(crate) fn creators() -> HashMap<i32, Arc<[u64]>> {
+    registry()
+        .as_ref()
+        .map(|r| r.live.clone())
+        .unwrap_or_default()
 }
 
 impl Drop for Live {
@@ -75,7 +83,7 @@ fn collect() -> Result<(Vec<(Creator, u64)>, u64)> {
     let (mut created, unknown) = match r.as_ref() {
         Some(r) => (
             r.created.iter().map(|(k, &v)| (k.clone(), v)).collect(),
-            tids.iter().filter(|t| !r.live.contains(t)).count(),
+            tids.iter().filter(|t| !r.live.contains_key(t)).count(),
         ),
         None => (Vec::new(), tids.len()),
     };

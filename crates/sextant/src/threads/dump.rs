@@ -135,12 +135,21 @@ pub(crate) fn lookup_text(w: &mut dyn Write, debug: u32) -> Result<()> {
             locations(&mut b, pcs, flags)
         })
         .collect();
+    let creators = super::create::creators();
+    let created: Vec<Option<Vec<LocationId>>> = threads
+        .iter()
+        .map(|t| {
+            let pcs = creators.get(&t.tid)?;
+            Some(locations(&mut b, Some(pcs), 0))
+        })
+        .collect();
     let p = b.profile;
     let mut frames = Frames::new(&modules);
     let dumped: Vec<DumpedThread<'_>> = threads
         .iter()
         .zip(stacks)
-        .map(|(t, ids)| DumpedThread {
+        .zip(created)
+        .map(|((t, ids), created)| DumpedThread {
             tid: t.tid,
             name: &t.name,
             status: match t.stack {
@@ -148,8 +157,26 @@ pub(crate) fn lookup_text(w: &mut dyn Write, debug: u32) -> Result<()> {
                 None => format!("{}, no response", t.state.name()),
             },
             frames: ids.iter().flat_map(|&id| frames.of(&p, id)).collect(),
+            created_by: created.and_then(|ids| {
+                ids.iter()
+                    .flat_map(|&id| frames.of(&p, id))
+                    .find(|f| !is_ours(&f.function))
+            }),
         })
         .collect();
     text::write_dump(w, &dumped)?;
     Ok(())
+}
+
+/// Frames of the thread-creation machinery, skipped to find the creating function.
+fn is_ours(function: &str) -> bool {
+    // `<sextant::thread::Builder>::spawn` in v0 mangling, without `<` in legacy.
+    let function = function.trim_start_matches('<');
+    [
+        "sextant::thread::",
+        "sextant::threads::",
+        "sextant::stackwalk::",
+    ]
+    .iter()
+    .any(|p| function.starts_with(p))
 }

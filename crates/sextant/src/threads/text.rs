@@ -168,10 +168,13 @@ pub(crate) struct DumpedThread<'a> {
     /// `sleeping`, `running`, ..., with `, no response` when it did not answer.
     pub(crate) status: String,
     pub(crate) frames: Vec<Frame>,
+    /// For threads created through [`crate::thread`]: the frame that created it.
+    pub(crate) created_by: Option<Frame>,
 }
 
 /// Writes threads in the shape of Go's goroutine dump: `thread TID "NAME" [STATUS]:`, then
-/// per frame `function(...)` and `\tfile:line +0xoffset`, a blank line between threads.
+/// per frame `function(...)` and `\tfile:line +0xoffset`, then `created by FUNCTION` and its
+/// place when known, a blank line between threads.
 pub(crate) fn write_dump(w: &mut dyn Write, threads: &[DumpedThread<'_>]) -> io::Result<()> {
     for (i, t) in threads.iter().enumerate() {
         if i > 0 {
@@ -182,16 +185,22 @@ pub(crate) fn write_dump(w: &mut dyn Write, threads: &[DumpedThread<'_>]) -> io:
             if f.function.is_empty() {
                 writeln!(w, "?(...)\n\t?:0 {:#x}", f.pc)?;
             } else {
-                let file = if f.file.is_empty() { "?" } else { &f.file };
-                writeln!(
-                    w,
-                    "{}(...)\n\t{}:{} +{:#x}",
-                    f.function, file, f.line, f.offset
-                )?;
+                writeln!(w, "{}(...)", f.function)?;
+                write_place(w, f)?;
             }
+        }
+        if let Some(f) = &t.created_by {
+            writeln!(w, "created by {}", f.function)?;
+            write_place(w, f)?;
         }
     }
     Ok(())
+}
+
+/// `\tfile:line +0xoffset`.
+fn write_place(w: &mut dyn Write, f: &Frame) -> io::Result<()> {
+    let file = if f.file.is_empty() { "?" } else { &f.file };
+    writeln!(w, "\t{}:{} +{:#x}", file, f.line, f.offset)
 }
 
 /// Go's `text/tabwriter` as `printCountProfile` configures it (`minwidth 1, tabwidth 8,

@@ -104,11 +104,21 @@ fn dump_header(line: &str) -> Option<i32> {
     tid.parse().ok()
 }
 
+/// Creates a thread through `sextant::thread` that waits on `rx`.
+#[inline(never)]
+fn start_tracked_worker(rx: std::sync::mpsc::Receiver<()>) -> std::thread::JoinHandle<()> {
+    sextant::thread::spawn(move || park_on_channel(rx))
+}
+
 #[test]
 fn debug_2_dumps_each_thread_as_go_dumps_goroutines() {
     let _g = serial();
     let parked = Parked::new(2, 1);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tracked = start_tracked_worker(rx);
     let t = text("threads", 2);
+    tx.send(()).unwrap();
+    tracked.join().unwrap();
     let dumps: Vec<&str> = t.trim_end().split("\n\n").collect();
     let me = gettid();
     assert!(
@@ -123,7 +133,8 @@ fn debug_2_dumps_each_thread_as_go_dumps_goroutines() {
         assert!(!rest.is_empty() && rest.len() % 2 == 0, "{d}");
         for pair in rest.chunks(2) {
             assert!(
-                pair[0].ends_with("(...)") && !pair[0].starts_with(char::is_whitespace),
+                (pair[0].ends_with("(...)") || pair[0].starts_with("created by "))
+                    && !pair[0].starts_with(char::is_whitespace),
                 "function line {:?}",
                 pair[0]
             );
@@ -140,6 +151,13 @@ fn debug_2_dumps_each_thread_as_go_dumps_goroutines() {
             );
         }
     }
+    // Go's `created by F` with F's place, for the thread made through sextant::thread.
+    let created: Vec<&&str> = dumps
+        .iter()
+        .filter(|d| d.contains("\ncreated by threads::text::start_tracked_worker\n\t"))
+        .collect();
+    assert_eq!(created.len(), 1, "{t}");
+    assert!(created[0].contains("common::park_on_channel(...)"));
     for tid in &parked.tids {
         let d = dumps[tids
             .iter()
