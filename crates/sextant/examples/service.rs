@@ -16,25 +16,35 @@
 //! response (`render`, allocations of a few KiB each) and keeps the last 64 in a cache, so
 //! the heap profile has live objects that `render` allocated.
 
+use std::alloc::System;
 use std::io::Write;
 use std::time::{Duration, Instant};
+
+/// Samples allocations for the heap and allocs profiles (one per 512 KiB on average, as Go).
+#[global_allocator]
+static ALLOC: sextant::heap::Sampler<System> = sextant::heap::Sampler::new(System);
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let port: u16 = args.next().map_or(Ok(6060), |s| s.parse())?;
     let run_for: Option<f64> = args.next().map(|s| s.parse()).transpose()?;
+    run(port, run_for.map(Duration::from_secs_f64))
+}
+
+/// Serves the endpoint on 127.0.0.1:`port` and the workload for `run_for` (forever without).
+pub fn run(port: u16, run_for: Option<Duration>) -> Result<(), Box<dyn std::error::Error>> {
     let server = sextant::http::serve(("127.0.0.1", port))?;
-    println!("listening on http://{}", server.local_addr());
-    std::io::stdout().flush()?;
-    let deadline = run_for.map(|s| Instant::now() + Duration::from_secs_f64(s));
+    let deadline = run_for.map(|d| Instant::now() + d);
     std::thread::scope(|s| {
         for worker in 0..2 {
             std::thread::Builder::new()
                 .name(format!("worker-{worker}"))
-                .spawn_scoped(s, move || work::serve_requests(worker, deadline))
-                .expect("starting a worker thread");
+                .spawn_scoped(s, move || work::serve_requests(worker, deadline))?;
         }
-    });
+        // Said once the workers run, so that a client sees them in its first profile.
+        println!("listening on http://{}", server.local_addr());
+        std::io::stdout().flush()
+    })?;
     server.stop();
     Ok(())
 }

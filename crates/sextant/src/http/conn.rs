@@ -152,6 +152,27 @@ impl Conn {
         }
     }
 
+    /// Ends the connection after an error answer sent before the request was read whole:
+    /// half-closes, then reads and drops what the client still sends (up to 1 MiB, for up to
+    /// 1 s), because closing with unread input resets the connection, and the reset can
+    /// destroy the answer before the client reads it.
+    pub(crate) fn linger_close(&mut self) {
+        let _ = self.stream.shutdown(std::net::Shutdown::Write);
+        let deadline = Instant::now() + Duration::from_secs(1);
+        let mut sink = [0u8; 8192];
+        let mut left = 1usize << 20;
+        while left > 0 {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            if wait.is_zero() || self.stream.set_read_timeout(Some(wait)).is_err() {
+                return;
+            }
+            match self.stream.read(&mut sink) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
+    }
+
     /// Writes `resp` (without its body for `HEAD`), each write bounded by what is left
     /// before `deadline`, or by [`STALLED_WRITE`] without one.
     pub(crate) fn write_response(

@@ -12,8 +12,8 @@ struct Entry {
     count: usize,
 }
 
-/// What Go's index adds beside the named profiles, with Go's descriptions, and `symbol`,
-/// which Go serves but does not list (golang/go#69897).
+/// What Go's index adds beside the named profiles, with Go's descriptions; `symbol`, which
+/// Go serves but does not list (golang/go#69897); and `wall`, sextant's own.
 const OTHERS: &[(&str, &str)] = &[
     (
         "cmdline",
@@ -34,6 +34,12 @@ const OTHERS: &[(&str, &str)] = &[
         "A trace of execution of the current program. You can specify the duration in the \
          seconds GET parameter. After you get the trace file, use the go tool trace command to \
          investigate the trace. (Not implemented yet: answers 501.)",
+    ),
+    (
+        "wall",
+        "Wall-clock profile: every thread's stack, running or waiting, sampled in real time \
+         (sextant's own, fgprof's answer). You can specify the duration in the seconds GET \
+         parameter and the rate in hz.",
     ),
 ];
 
@@ -167,6 +173,7 @@ mod tests {
             "threadcreate",
             "threads",
             "trace",
+            "wall",
         ];
         assert_eq!(names, want);
     }

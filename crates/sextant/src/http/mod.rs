@@ -35,6 +35,7 @@
 //! | `<profile>?debug=1` | Go's legacy text format instead of profile.proto |
 //! | `cmdline` | the command line, arguments separated by NUL bytes |
 //! | `symbol` | function names of addresses (GET query or POST body), for `go tool pprof` |
+//! | `wall?seconds=N&hz=M` | beyond Go: a wall-clock profile of the next N seconds (default 30), every thread running or waiting, [`crate::wall`] |
 //! | `trace?seconds=N` | a 501: sextant has no execution tracer yet |
 //!
 //! A profile this build does not collect is answered with a 501 that names it. Go 1.22 and
@@ -58,13 +59,13 @@
 #[cfg(feature = "axum")]
 mod axum;
 mod conn;
-mod cpu;
 mod index;
 mod message;
 mod named;
 mod routes;
 mod server;
 mod symbol;
+mod timed;
 
 #[cfg(feature = "axum")]
 pub use self::axum::{router, router_with_token};

@@ -5,11 +5,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sextant_profile::Profile;
 
-use super::cpu::proto_response;
 use super::message::{Request, Response, TEXT};
 use super::routes::{
     WRITE_TIMEOUT_ERROR, collector_error, exceeds_write_timeout, int_param, sleep,
 };
+use super::timed::proto_response;
 use crate::Lookup;
 
 /// Profiles whose change over an interval means something (Go's `profileSupportsDelta`, with

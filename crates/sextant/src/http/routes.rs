@@ -5,7 +5,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
 use super::message::{Request, Response, TEXT};
-use super::{cpu, index, named, symbol};
+use super::{index, named, symbol, timed};
 use crate::error::Error;
 
 /// The prefix of every route, as Go's.
@@ -59,9 +59,10 @@ fn route(req: &Request) -> Response {
     match name {
         "" => index::index(),
         "cmdline" => cmdline(),
-        "profile" => cpu::profile(req),
+        "profile" => timed::profile(req),
         "symbol" => symbol::symbol(req),
         "trace" => trace(req),
+        "wall" => timed::wall(req),
         _ => named::named(req, name),
     }
 }

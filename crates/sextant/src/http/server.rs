@@ -424,7 +424,9 @@ fn serve_conn(stream: TcpStream, shared: &Arc<Shared>) {
             Err(ReadError::Closed) => return,
             Err(ReadError::Reply(resp)) => {
                 let deadline = cfg.write_timeout.map(|t| Instant::now() + t);
-                let _ = conn.write_response(&resp, false, true, deadline);
+                if conn.write_response(&resp, false, true, deadline).is_ok() {
+                    conn.linger_close();
+                }
                 return;
             }
         };
