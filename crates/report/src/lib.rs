@@ -38,6 +38,7 @@
 //! ```
 
 mod callgrind;
+pub mod disasm;
 mod dot;
 pub mod flame;
 mod graph;

@@ -26,6 +26,7 @@ pub(crate) const COMMANDS: &[&str] = &[
     "svg",
     "callgrind",
     "list",
+    "disasm",
     "topproto",
     "flame",
     "folded",
@@ -327,6 +328,13 @@ impl Config {
         let mut trim = self.trim;
         match self.command.as_str() {
             "peek" => trim = false,
+            "disasm" => {
+                // One node per address, inlined frames folded into the caller, so that an
+                // address is counted once (pprof forces -noinlines here).
+                trim = false;
+                self.granularity = "addresses".into();
+                self.noinlines = true;
+            }
             "list" => {
                 trim = false;
                 self.granularity = "lines".into();

@@ -165,7 +165,13 @@ fn generate(
         } else {
             &mut out
         };
-        match flame::generate(&mut rpt, &cfg.command, &prepared.profile, target) {
+        let written = if cfg.command == "disasm" {
+            let objtool = sextant_report::disasm::Binutils::default();
+            rpt.disasm(&prepared.profile, &objtool, None, target)
+        } else {
+            flame::generate(&mut rpt, &cfg.command, &prepared.profile, target)
+        };
+        match written {
             Ok(()) => {}
             Err(sextant_report::Error::Io(e)) => return io_result(e),
             Err(e) => return Err(Failure::failed(e.to_string())),

@@ -3,9 +3,9 @@
 //! The profile is fetched once and kept; every request re-runs the report pipeline on a copy
 //! with the options of its URL (the command line's, then the query's `f=`, `i=`, `si=`...), so
 //! links and the browser's history hold the whole state. Routes are pprof's, under `/ui/`:
-//! the graph (`/ui/`), `top`, `flamegraph` (our `-flame` SVG), `peek`, `source` and
-//! `download`. The server is a plain `std::net` loop, one thread per connection: the UI has one
-//! user, and a slow report must not block the next click.
+//! the graph (`/ui/`), `top`, `flamegraph` (our `-flame` SVG), `peek`, `source`, `disasm`
+//! (through binutils) and `download`. The server is a plain `std::net` loop, one thread per
+//! connection: the UI has one user, and a slow report must not block the next click.
 //!
 //! As in pprof, a server bound to a local name answers local clients only, and with no host
 //! it binds the loopback interface.
@@ -179,12 +179,7 @@ fn route(state: &State, req: &Request) -> Response {
         "/ui/flamegraph.svg" => views::flame_svg(state, req),
         "/ui/peek" => views::peek(state, req),
         "/ui/source" => views::source(state, req),
-        "/ui/disasm" => views::error_page(
-            state,
-            req,
-            501,
-            "disassembly is not available in this build; the Source view shows the lines",
-        ),
+        "/ui/disasm" => views::disasm(state, req),
         "/ui/download" => views::download(state),
         _ => Response::text_error(404, "404 page not found"),
     }

@@ -36,6 +36,12 @@ const VIEWS: &[(&str, &str, &str, &str)] = &[
         "Source",
         "Show source code annotated with the profile",
     ),
+    (
+        "disasm",
+        "./disasm",
+        "Disassemble",
+        "Show the machine code annotated with the profile",
+    ),
 ];
 
 /// The entries of the Refine menu: (id, label, help).

@@ -194,6 +194,29 @@ pub(super) fn peek(state: &State, req: &Request) -> Response {
     render(state, req, &m.prepared, &legend, &[], "peek", false, body)
 }
 
+/// Most functions the Disassemble view prints (pprof's web UI `maxEntries`).
+const MAX_FUNCTIONS: usize = 50;
+
+/// `/ui/disasm`: the `-disasm` report of the functions `f` matches, the heaviest 50.
+pub(super) fn disasm(state: &State, req: &Request) -> Response {
+    let f = req.param("f").to_string();
+    let mut m = match make(state, req, "disasm", Some(&f), |_| {}) {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let mut out = Vec::new();
+    let objtool = sextant_report::disasm::Binutils::default();
+    let written = m
+        .rpt
+        .disasm(&m.prepared.profile, &objtool, Some(MAX_FUNCTIONS), &mut out);
+    if let Err(e) = written {
+        return error_page(state, req, 400, &e.to_string());
+    }
+    let legend = m.rpt.profile_labels(&m.prepared.profile);
+    let body = format!("<pre>{}</pre>", escape(&String::from_utf8_lossy(&out)));
+    render(state, req, &m.prepared, &legend, &[], "disasm", false, body)
+}
+
 /// `/ui/source`: the `-list` report of the functions `f` matches, one block per function,
 /// lines with samples marked.
 pub(super) fn source(state: &State, req: &Request) -> Response {
