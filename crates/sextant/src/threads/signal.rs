@@ -25,7 +25,8 @@
 //! not answering at once, without another signal (real-time signals queue) and without
 //! waiting again.
 //!
-//! Rounds are serialized by one lock, which is not on the signal path.
+//! Rounds are serialized by one lock (the one on the suspects), which is not on the signal
+//! path.
 //!
 //! # The handler
 //!
@@ -90,7 +91,8 @@ static ANSWERS: AtomicU32 = AtomicU32::new(0);
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
 static INSTALL: Mutex<()> = Mutex::new(());
 
-/// Threads that did not answer their last signal.
+/// Threads that did not answer their last signal. Held for the whole of a round, so it is
+/// also the lock that serializes rounds (dumps and wall samples).
 static SUSPECTS: Mutex<Option<HashSet<i32>>> = Mutex::new(None);
 
 /// A stack, leaf first, as the walker gives it.
