@@ -7,7 +7,7 @@ use sextant_symbolize::{loaded_modules, read_self_maps};
 
 use super::buckets::{self, NO_STACK};
 use super::live::{self, Entry};
-use crate::stackwalk::{MAX_DEPTH, Regs, StackWalker};
+use crate::stackwalk::{MAX_DEPTH, Regs, StackWalker, UNWIND_FAILED};
 
 const UNBUILT: u8 = 0;
 const BUILDING: u8 = 1;
@@ -39,14 +39,31 @@ pub(super) fn record(p: *mut u8, size: u64, born: u64) {
     let (depth, flags) = match walker() {
         Some(w) => {
             ensure_stack_known(w, born);
-            let (d, f) = w.unwind(regs, &mut pcs);
-            (d as usize, f)
+            unwind(w, regs, &mut pcs)
         }
         None => (0, NO_STACK),
     };
     let bucket = buckets::find_or_insert(&pcs[..depth], flags);
     bucket.alloc(size);
     live::insert(p, Entry { bucket, size });
+}
+
+/// Unwinds, waiting for a cache when all are taken. The walker answers one frame and
+/// [`UNWIND_FAILED`] both when the stack is unknown and when every cache is busy; outside a
+/// signal handler the second is worth waiting out (the holders are unwinding, which neither
+/// allocates nor locks), so with a known stack we yield and try again, a bounded number of
+/// times.
+fn unwind(w: &StackWalker, regs: Regs, pcs: &mut [u64; MAX_DEPTH]) -> (usize, u32) {
+    let known = w.stacks.readable_end(regs.sp).is_some();
+    let mut tries = 0;
+    loop {
+        let (d, f) = w.unwind(regs, pcs);
+        if !(known && d == 1 && f & UNWIND_FAILED != 0) || tries == 1000 {
+            return (d as usize, f);
+        }
+        tries += 1;
+        std::thread::yield_now();
+    }
 }
 
 /// The unwinder, built on first use by the first thread to ask; `None` to the others while it

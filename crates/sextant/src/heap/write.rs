@@ -17,7 +17,11 @@ use crate::stackwalk::{ProfileBuilder, TRUNCATED};
 /// `HashMap`): the first frame left is the code that asked for memory.
 const MACHINERY: &[&str] = &[
     "sextant::heap::",
-    "__rust_",
+    "sextant::stackwalk::",
+    "std::thread::local::",
+    "__rust_alloc",
+    "__rust_realloc",
+    "__rust_dealloc",
     "__rg_",
     "__rdl_",
     "alloc::",
@@ -31,6 +35,7 @@ const MACHINERY: &[&str] = &[
 /// path, or by the trait's when the type is a primitive or a parameter (`<[T] as
 /// alloc::slice::..>`, `<str as alloc::borrow::ToOwned>`).
 fn is_machinery(name: &str) -> bool {
+    let name = name.strip_prefix("__rustc::").unwrap_or(name);
     let starts = |s: &str| MACHINERY.iter().any(|m| s.starts_with(m));
     match name.strip_prefix('<') {
         None => starts(name),
@@ -105,19 +110,49 @@ pub(super) fn snapshot() -> Result<Snapshot> {
     })
 }
 
-/// Drops the leading locations whose every function is allocation machinery, unless that
-/// drops them all (Go's rule for its runtime frames).
+/// Whether a function is the global allocator's entry: the `__rust_alloc` shims or a
+/// `GlobalAlloc` method. The frames up to it are the sampler's own (taking the stack,
+/// thread-local access), whatever the build inlined.
+fn is_allocator_entry(name: &str) -> bool {
+    // Rust 1.90 and later name the shims `__rustc::__rust_alloc`.
+    let name = name.strip_prefix("__rustc::").unwrap_or(name);
+    // Not `__rust_` alone: `__rust_try` (catch_unwind) and `__rust_begin_short_backtrace`
+    // sit low in every thread's stack.
+    [
+        "__rust_alloc",
+        "__rust_realloc",
+        "__rust_dealloc",
+        "__rg_",
+        "__rdl_",
+    ]
+    .iter()
+    .any(|p| name.starts_with(p))
+        || name.contains(" as core::alloc::global::GlobalAlloc>::")
+}
+
+/// Drops the frames of the sampler and of the allocation machinery above the code that
+/// asked for memory: everything up to the outermost allocator entry, then the leading
+/// locations whose every function is [`MACHINERY`]. Keeps all if that would leave nothing
+/// (Go's rule for its runtime frames).
 fn trim(p: &Profile, location: Vec<LocationId>) -> Vec<LocationId> {
-    let plumbing = |id: LocationId| {
+    let names = |id: LocationId| {
         let loc = &p.location[id.0 as usize - 1];
-        !loc.line.is_empty()
-            && loc.line.iter().all(|l| {
-                l.function_id
-                    .is_some_and(|f| is_machinery(&p.function[f.0 as usize - 1].name))
-            })
+        loc.line
+            .iter()
+            .filter_map(|l| l.function_id)
+            .map(|f| p.function[f.0 as usize - 1].name.as_str())
+            .collect::<Vec<_>>()
     };
-    match location.iter().position(|&id| !plumbing(id)) {
-        Some(i) => location[i..].to_vec(),
+    let entry = location
+        .iter()
+        .rposition(|&id| names(id).iter().any(|n| is_allocator_entry(n)))
+        .map_or(0, |i| i + 1);
+    let machinery = |id: LocationId| {
+        let n = names(id);
+        !n.is_empty() && n.iter().all(|n| is_machinery(n))
+    };
+    match location[entry..].iter().position(|&id| !machinery(id)) {
+        Some(i) => location[entry + i..].to_vec(),
         None => location,
     }
 }
@@ -185,6 +220,7 @@ mod tests {
     fn the_allocation_machinery_is_recognized_by_path() {
         for m in [
             "__rust_alloc",
+            "__rustc::__rust_alloc_zeroed",
             "alloc::raw_vec::RawVecInner<A>::try_allocate_in",
             "<alloc::vec::Vec<T> as alloc::vec::spec_from_elem::SpecFromElem>::from_elem",
             "<u8 as alloc::vec::spec_from_elem::SpecFromElem>::from_elem",
@@ -200,6 +236,7 @@ mod tests {
             "<leak::Cache as core::default::Default>::default",
             "std::io::default_read_to_end",
             "myalloc::grow",
+            "__rust_try",
         ] {
             assert!(!is_machinery(user), "{user}");
         }
