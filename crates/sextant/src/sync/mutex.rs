@@ -41,10 +41,11 @@ pub struct Mutex<T: ?Sized> {
 /// unlocks (and charges the waits this holder caused to its stack).
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct MutexGuard<'a, T: ?Sized> {
-    waits: &'a Waits,
+    /// The lock's waiters, if profiling was on when the lock was taken; an unprofiled hold
+    /// charges nothing. (An `Option` rather than a flag keeps the guard three words, which
+    /// the compiler moves as cheaply as std's guard.)
+    waits: Option<&'a Waits>,
     inner: ManuallyDrop<std::sync::MutexGuard<'a, T>>,
-    /// Whether profiling was on when the lock was taken; an unprofiled hold charges nothing.
-    profiled: bool,
 }
 
 impl<T> Mutex<T> {
@@ -78,19 +79,23 @@ impl<T: ?Sized> Mutex<T> {
     /// As std's: may panic if the current thread already holds the lock.
     #[inline]
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
-        if !event::active() {
-            return self.wrap(self.inner.lock(), false);
-        }
-        self.lock_profiled()
+        let profiled = event::active();
+        // Both paths give std's result, two words returned in registers, and the guard is
+        // built once after they meet: a wider guard coming back through memory from the slow
+        // path made the fast path spill and reload it, costing several nanoseconds.
+        let r = if profiled {
+            self.lock_profiled()
+        } else {
+            self.inner.lock()
+        };
+        self.wrap(r, profiled)
     }
 
     #[inline(never)]
-    fn lock_profiled(&self) -> LockResult<MutexGuard<'_, T>> {
+    fn lock_profiled(&self) -> LockResult<std::sync::MutexGuard<'_, T>> {
         match self.inner.try_lock() {
-            Ok(g) => return Ok(self.guard(g, true)),
-            Err(TryLockError::Poisoned(e)) => {
-                return Err(PoisonError::new(self.guard(e.into_inner(), true)));
-            }
+            Ok(g) => return Ok(g),
+            Err(TryLockError::Poisoned(e)) => return Err(e),
             Err(TryLockError::WouldBlock) => {}
         }
         let tracked = event::mutex_fraction() != 0;
@@ -107,7 +112,7 @@ impl<T: ?Sized> Mutex<T> {
         if event::block_rate() != 0 {
             event::block(start);
         }
-        self.wrap(r, true)
+        r
     }
 
     /// Takes the lock if it is free, without blocking.
@@ -149,9 +154,8 @@ impl<T: ?Sized> Mutex<T> {
     #[inline]
     fn guard<'a>(&'a self, g: std::sync::MutexGuard<'a, T>, profiled: bool) -> MutexGuard<'a, T> {
         MutexGuard {
-            waits: &self.waits,
+            waits: profiled.then_some(&self.waits),
             inner: ManuallyDrop::new(g),
-            profiled,
         }
     }
 
@@ -171,12 +175,10 @@ impl<T: ?Sized> Mutex<T> {
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// Takes std's guard out for [`super::Condvar`], which releases the lock while it waits:
     /// the waits charged so far are recorded now, as at an unlock.
-    pub(crate) fn release_for_wait(self) -> (std::sync::MutexGuard<'a, T>, &'a Waits) {
+    pub(crate) fn release_for_wait(self) -> (std::sync::MutexGuard<'a, T>, Option<&'a Waits>) {
         let mut this = ManuallyDrop::new(self);
-        if this.profiled {
-            if let Some((n, d)) = this.waits.charge() {
-                event::mutex(n, d);
-            }
+        if let Some((n, d)) = this.waits.and_then(Waits::charge) {
+            event::mutex(n, d);
         }
         // SAFETY: `this` is never dropped (ManuallyDrop), so `inner` is taken exactly once.
         let inner = unsafe { ManuallyDrop::take(&mut this.inner) };
@@ -186,12 +188,11 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// Wraps std's guard again after a [`super::Condvar`] wait.
     pub(crate) fn reacquired(
         inner: std::sync::MutexGuard<'a, T>,
-        waits: &'a Waits,
+        waits: Option<&'a Waits>,
     ) -> MutexGuard<'a, T> {
         MutexGuard {
             waits,
             inner: ManuallyDrop::new(inner),
-            profiled: event::active(),
         }
     }
 }
@@ -199,12 +200,22 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        let charge = if self.profiled {
-            self.waits.charge()
+        if let Some(waits) = self.waits {
+            self.unlock_profiled(waits);
         } else {
-            None
-        };
-        // SAFETY: `inner` is dropped here and nowhere else; the guard is being dropped.
+            // SAFETY: `inner` is dropped here and nowhere else; the guard is being dropped.
+            unsafe { ManuallyDrop::drop(&mut self.inner) };
+        }
+    }
+}
+
+impl<T: ?Sized> MutexGuard<'_, T> {
+    /// The unlock of a lock taken while profiling: charges the waiters, releases, records.
+    #[cold]
+    #[inline(never)]
+    fn unlock_profiled(&mut self, waits: &Waits) {
+        let charge = waits.charge();
+        // SAFETY: called only from `drop`, which drops `inner` nowhere else.
         unsafe { ManuallyDrop::drop(&mut self.inner) };
         if let Some((n, d)) = charge {
             event::mutex(n, d);

@@ -39,17 +39,17 @@ pub struct RwLock<T: ?Sized> {
 /// Shared access to a [`RwLock`]'s data; dropping it releases the read lock.
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
-    waits: &'a Waits,
+    /// The lock's waiters if profiling was on when it was taken (see [`super::MutexGuard`]).
+    waits: Option<&'a Waits>,
     inner: ManuallyDrop<std::sync::RwLockReadGuard<'a, T>>,
-    profiled: bool,
 }
 
 /// Exclusive access to a [`RwLock`]'s data; dropping it releases the write lock.
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
-    waits: &'a Waits,
+    /// The lock's waiters if profiling was on when it was taken (see [`super::MutexGuard`]).
+    waits: Option<&'a Waits>,
     inner: ManuallyDrop<std::sync::RwLockWriteGuard<'a, T>>,
-    profiled: bool,
 }
 
 impl<T> RwLock<T> {
@@ -104,20 +104,23 @@ impl<T: ?Sized> RwLock<T> {
     /// As std's: may panic if the current thread already holds the lock.
     #[inline]
     pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
-        if !event::active() {
-            return self.wrap_read(self.inner.read(), false);
-        }
-        self.read_profiled()
+        // As `Mutex::lock`: both paths give std's result, the guard is built once.
+        let profiled = event::active();
+        let r = if profiled {
+            self.read_profiled()
+        } else {
+            self.inner.read()
+        };
+        self.wrap_read(r, profiled)
     }
 
     #[inline(never)]
-    fn read_profiled(&self) -> LockResult<RwLockReadGuard<'_, T>> {
-        let r = match self.inner.try_read() {
+    fn read_profiled(&self) -> LockResult<std::sync::RwLockReadGuard<'_, T>> {
+        match self.inner.try_read() {
             Ok(g) => Ok(g),
             Err(TryLockError::Poisoned(e)) => Err(e),
             Err(TryLockError::WouldBlock) => wait(&self.waits, || self.inner.read()),
-        };
-        self.wrap_read(r, true)
+        }
     }
 
     /// Locks for exclusive writing, blocking while anyone else holds the lock.
@@ -131,20 +134,23 @@ impl<T: ?Sized> RwLock<T> {
     /// As std's: may panic if the current thread already holds the lock.
     #[inline]
     pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
-        if !event::active() {
-            return self.wrap_write(self.inner.write(), false);
-        }
-        self.write_profiled()
+        // As `Mutex::lock`: both paths give std's result, the guard is built once.
+        let profiled = event::active();
+        let r = if profiled {
+            self.write_profiled()
+        } else {
+            self.inner.write()
+        };
+        self.wrap_write(r, profiled)
     }
 
     #[inline(never)]
-    fn write_profiled(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
-        let r = match self.inner.try_write() {
+    fn write_profiled(&self) -> LockResult<std::sync::RwLockWriteGuard<'_, T>> {
+        match self.inner.try_write() {
             Ok(g) => Ok(g),
             Err(TryLockError::Poisoned(e)) => Err(e),
             Err(TryLockError::WouldBlock) => wait(&self.waits, || self.inner.write()),
-        };
-        self.wrap_write(r, true)
+        }
     }
 
     /// Takes a read lock if it can without blocking.
@@ -207,9 +213,8 @@ impl<T: ?Sized> RwLock<T> {
         profiled: bool,
     ) -> RwLockReadGuard<'a, T> {
         RwLockReadGuard {
-            waits: &self.waits,
+            waits: profiled.then_some(&self.waits),
             inner: ManuallyDrop::new(g),
-            profiled,
         }
     }
 
@@ -220,9 +225,8 @@ impl<T: ?Sized> RwLock<T> {
         profiled: bool,
     ) -> RwLockWriteGuard<'a, T> {
         RwLockWriteGuard {
-            waits: &self.waits,
+            waits: profiled.then_some(&self.waits),
             inner: ManuallyDrop::new(g),
-            profiled,
         }
     }
 
@@ -254,12 +258,22 @@ impl<T: ?Sized> RwLock<T> {
 impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        let charge = if self.profiled {
-            self.waits.charge()
+        if let Some(waits) = self.waits {
+            self.unlock_profiled(waits);
         } else {
-            None
-        };
-        // SAFETY: `inner` is dropped here and nowhere else; the guard is being dropped.
+            // SAFETY: `inner` is dropped here and nowhere else; the guard is being dropped.
+            unsafe { ManuallyDrop::drop(&mut self.inner) };
+        }
+    }
+}
+
+impl<T: ?Sized> RwLockReadGuard<'_, T> {
+    /// The unlock of a lock taken while profiling: charges the waiters, releases, records.
+    #[cold]
+    #[inline(never)]
+    fn unlock_profiled(&mut self, waits: &Waits) {
+        let charge = waits.charge();
+        // SAFETY: called only from `drop`, which drops `inner` nowhere else.
         unsafe { ManuallyDrop::drop(&mut self.inner) };
         if let Some((n, d)) = charge {
             event::mutex(n, d);
@@ -270,12 +284,22 @@ impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
 impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        let charge = if self.profiled {
-            self.waits.charge()
+        if let Some(waits) = self.waits {
+            self.unlock_profiled(waits);
         } else {
-            None
-        };
-        // SAFETY: `inner` is dropped here and nowhere else; the guard is being dropped.
+            // SAFETY: `inner` is dropped here and nowhere else; the guard is being dropped.
+            unsafe { ManuallyDrop::drop(&mut self.inner) };
+        }
+    }
+}
+
+impl<T: ?Sized> RwLockWriteGuard<'_, T> {
+    /// The unlock of a lock taken while profiling: charges the waiters, releases, records.
+    #[cold]
+    #[inline(never)]
+    fn unlock_profiled(&mut self, waits: &Waits) {
+        let charge = waits.charge();
+        // SAFETY: called only from `drop`, which drops `inner` nowhere else.
         unsafe { ManuallyDrop::drop(&mut self.inner) };
         if let Some((n, d)) = charge {
             event::mutex(n, d);
