@@ -61,7 +61,7 @@ pub trait ObjTool {
     /// A message naming the file and the failure (the tool is missing, the file unreadable).
     fn symbols(&self, file: &str, rx: &Regex) -> Result<Vec<Sym>, String>;
 
-    /// The instructions of `file` from `start` to `end` (file addresses).
+    /// The instructions of `file` from `start` to `end`, both included (file addresses).
     ///
     /// # Errors
     ///
@@ -289,7 +289,7 @@ fn find_symbols(
         for sym in syms {
             let mut inside: Vec<AddrNode> = addr_nodes
                 .iter()
-                .filter(|n| n.addr >= sym.start && n.addr < sym.end)
+                .filter(|n| n.addr >= sym.start && n.addr <= sym.end)
                 .cloned()
                 .collect();
             if inside.is_empty() {

@@ -46,7 +46,10 @@ impl ObjTool for Binutils {
                 "--no-show-raw-insn",
                 "--line-numbers",
                 &format!("--start-address={start:#x}"),
-                &format!("--stop-address={end:#x}"),
+                // objdump stops before --stop-address, and `end` is the symbol's last byte.
+                // (pprof passes `end` itself and so loses a one-byte last instruction, a
+                // function's `ret` more often than not.)
+                &format!("--stop-address={:#x}", end.saturating_add(1)),
                 file,
             ],
         )?;

@@ -1,0 +1,306 @@
+//! `sextant pprof -disasm` and the web UI's Disassemble view, on a real binary: the `sextant`
+//! executable under test.
+//!
+//! The profile is made here: a mapping that loads the binary's code segment at a chosen base,
+//! as a PIE is loaded, and samples at chosen instructions of one of its functions (one in the
+//! middle of an instruction). The report must put each sample's value on its instruction, in
+//! go tool pprof's layout, with the instruction text objdump prints. Needs GNU binutils (`nm`,
+//! `objdump`): without them the test is skipped with a note, and fails under CI=1.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use sextant_profile::{
+    Function, FunctionId, Line, Location, LocationId, Mapping, MappingId, Profile, Sample,
+    ValueType,
+};
+
+/// Where the test pretends the binary was loaded (page-aligned, as the kernel loads a PIE).
+const LOAD: u64 = 0x5555_0000_0000;
+/// Functions of the sextant binary to disassemble; the first one present is used.
+const CANDIDATES: &[&str] = &[
+    "sextant_report::measurement::percentage",
+    "sextant_report::measurement::scaled_label",
+    "sextant_report::report::Report::format_value",
+];
+
+fn have_binutils() -> bool {
+    let ok = ["nm", "objdump"].iter().all(|t| {
+        Command::new(t)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    assert!(
+        ok || std::env::var_os("CI").is_none(),
+        "GNU binutils (nm, objdump) are not installed"
+    );
+    ok
+}
+
+fn stdout_of(cmd: &str, args: &[&str]) -> String {
+    let out = Command::new(cmd).args(args).output().expect(cmd);
+    assert!(out.status.success(), "{cmd} {args:?} failed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The executable `LOAD` segment of `bin`: (file offset, address, size), from `objdump -p`.
+fn code_segment(bin: &str) -> (u64, u64, u64) {
+    let headers = stdout_of("objdump", &["-p", bin]);
+    let lines: Vec<&str> = headers.lines().collect();
+    let hex = |s: &str| u64::from_str_radix(s.trim_start_matches("0x"), 16).unwrap();
+    for pair in lines.windows(2) {
+        let (a, b) = (pair[0].split_whitespace().collect::<Vec<_>>(), pair[1]);
+        if a.first() == Some(&"LOAD") && b.contains("flags r-x") {
+            let filesz = b.split_whitespace().nth(1).unwrap();
+            return (hex(a[2]), hex(a[4]), hex(filesz));
+        }
+    }
+    panic!("no executable LOAD segment in {bin}");
+}
+
+/// The first candidate function in `bin`: its name and address range.
+fn function(bin: &str) -> (String, u64, u64) {
+    let nm = stdout_of("nm", &["-n", "--demangle", bin]);
+    let syms: Vec<(u64, &str)> = nm
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.splitn(3, ' ');
+            let addr = u64::from_str_radix(f.next()?, 16).ok()?;
+            Some((addr, f.nth(1)?))
+        })
+        .collect();
+    for want in CANDIDATES {
+        if let Some(i) = syms.iter().position(|(_, n)| n == want) {
+            let end = syms[i + 1..]
+                .iter()
+                .find(|(a, _)| *a > syms[i].0)
+                .unwrap()
+                .0;
+            return (want.to_string(), syms[i].0, end);
+        }
+    }
+    panic!("none of {CANDIDATES:?} in {bin}");
+}
+
+/// The instructions objdump prints for `start..end`: (address, text).
+fn instructions(bin: &str, start: u64, end: u64) -> Vec<(u64, String)> {
+    let asm = stdout_of(
+        "objdump",
+        &[
+            "--disassemble",
+            "--demangle",
+            "--no-show-raw-insn",
+            &format!("--start-address={start:#x}"),
+            &format!("--stop-address={end:#x}"),
+            bin,
+        ],
+    );
+    asm.lines()
+        .filter_map(|l| {
+            let (addr, text) = l.trim().split_once(":\t")?;
+            Some((u64::from_str_radix(addr, 16).ok()?, text.trim().to_string()))
+        })
+        .collect()
+}
+
+/// A CPU profile of `bin` with 30ms on instruction `a` and 20ms one byte into instruction `b`.
+fn profile(bin: &str, name: &str, a: u64, b: u64, build_id: &str) -> Profile {
+    let (offset, vaddr, size) = code_segment(bin);
+    let page = |x: u64| x & !0xfff;
+    let loc = |id, addr| Location {
+        id: LocationId(id),
+        mapping_id: Some(MappingId(1)),
+        address: LOAD + addr,
+        line: vec![Line {
+            function_id: Some(FunctionId(1)),
+            line: 7,
+            column: 0,
+        }],
+        is_folded: false,
+    };
+    let sample = |loc, ms: i64| Sample {
+        location: vec![LocationId(loc)],
+        value: vec![ms / 10, ms * 1_000_000],
+        label: vec![],
+    };
+    Profile {
+        sample_type: vec![
+            ValueType::new("samples", "count"),
+            ValueType::new("cpu", "nanoseconds"),
+        ],
+        period_type: Some(ValueType::new("cpu", "nanoseconds")),
+        period: 10_000_000,
+        mapping: vec![Mapping {
+            id: MappingId(1),
+            memory_start: LOAD + page(vaddr),
+            memory_limit: LOAD + vaddr + size,
+            file_offset: page(offset),
+            filename: bin.to_string(),
+            build_id: build_id.to_string(),
+            has_functions: true,
+            ..Default::default()
+        }],
+        function: vec![Function {
+            id: FunctionId(1),
+            name: name.to_string(),
+            filename: "measurement.rs".into(),
+            ..Default::default()
+        }],
+        location: vec![loc(1, a), loc(2, b + 1)],
+        sample: vec![sample(1, 30), sample(2, 20)],
+        ..Profile::default()
+    }
+}
+
+fn write_profile(p: &Profile, tag: &str) -> std::path::PathBuf {
+    let path =
+        std::env::temp_dir().join(format!("sextant-disasm-{}-{tag}.pb.gz", std::process::id()));
+    let mut out = Vec::new();
+    p.write(&mut out).unwrap();
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+#[test]
+fn disasm_puts_each_sample_on_its_instruction() {
+    if !have_binutils() {
+        println!("note: GNU binutils are not installed; skipping -disasm");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_sextant");
+    let (name, start, end) = function(bin);
+    let insts = instructions(bin, start, end);
+    assert!(insts.len() >= 3, "{name} is too short");
+    let (a, b) = (insts[0].0, insts[2].0);
+    let path = write_profile(&profile(bin, &name, a, b, ""), "ok");
+    let out = Command::new(bin)
+        .args(["pprof", &format!("-disasm={}", regex_quote(&name))])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "Total: 50ms");
+    assert_eq!(lines[1], format!("ROUTINE ======================== {name}"));
+    assert_eq!(
+        lines[2],
+        "      50ms       50ms (flat, cum)   100% of Total"
+    );
+    // One line per instruction (long ones have their position on a line of their own).
+    let rows: Vec<&str> = lines[3..]
+        .iter()
+        .copied()
+        .filter(|l| !l.starts_with("   ".repeat(24).as_str()))
+        .collect();
+    assert_eq!(rows.len(), insts.len());
+    for (row, (addr, inst)) in rows.iter().zip(&insts) {
+        let values = match *addr {
+            x if x == a => "      30ms       30ms",
+            x if x == b => "      20ms       20ms",
+            _ => "         .          .",
+        };
+        let head = format!("{values} {addr:>10x}: {inst}");
+        assert!(
+            row.starts_with(&head),
+            "{row:?} does not start with {head:?}"
+        );
+    }
+    // The first instruction names its function and line, from the binary's debug information.
+    assert!(
+        rows[0].contains(&format!(";{name} measurement.rs:")),
+        "{}",
+        rows[0]
+    );
+}
+
+#[test]
+fn disasm_refuses_a_binary_whose_build_id_differs() {
+    if !have_binutils() {
+        println!("note: GNU binutils are not installed; skipping -disasm");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_sextant");
+    let (name, start, end) = function(bin);
+    let insts = instructions(bin, start, end);
+    let p = profile(bin, &name, insts[0].0, insts[1].0, "0123456789abcdef");
+    let path = write_profile(&p, "mismatch");
+    let out = Command::new(bin)
+        .args(["pprof", &format!("-disasm={}", regex_quote(&name))])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("does not match the profile's 0123456789abcdef"),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no matches found for regexp"));
+}
+
+#[test]
+fn web_disassemble_view_shows_the_report() {
+    if !have_binutils() {
+        println!("note: GNU binutils are not installed; skipping /ui/disasm");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_sextant");
+    let (name, start, end) = function(bin);
+    let insts = instructions(bin, start, end);
+    let path = write_profile(&profile(bin, &name, insts[0].0, insts[2].0, ""), "web");
+    let mut child = Command::new(bin)
+        .args(["pprof", "-http=127.0.0.1:0", "-no_browser"])
+        .arg(&path)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line
+        .trim()
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let f = regex_quote(&name).replace('\\', "%5C");
+    write!(conn, "GET /ui/disasm?f={f} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut response = String::new();
+    conn.read_to_string(&mut response).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        response.starts_with("HTTP/1.1 200 OK"),
+        "{}",
+        &response[..200.min(response.len())]
+    );
+    assert!(response.contains(&format!("ROUTINE ======================== {name}")));
+    assert!(response.contains(&format!("      30ms       30ms {:>10x}: ", insts[0].0)));
+}
+
+/// Go's `regexp.QuoteMeta`.
+fn regex_quote(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
