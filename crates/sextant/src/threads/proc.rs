@@ -173,6 +173,11 @@ pub(crate) fn read_stat(tid: i32) -> Option<Stat> {
     parse_stat(&text)
 }
 
+/// Stat files kept open at most. Each costs a file descriptor of the program's, whose soft
+/// limit is often 1024; threads beyond this many are read with an open and a close each
+/// time, which costs more but cannot exhaust the descriptors.
+const MAX_OPEN_STAT_FILES: usize = 256;
+
 /// The `stat` files of the threads seen, kept open between reads.
 #[derive(Default)]
 pub(crate) struct StatFiles {
@@ -189,6 +194,7 @@ impl StatFiles {
         for _ in 0..2 {
             let fd = match self.fds.get(&tid) {
                 Some(&fd) => fd,
+                None if self.fds.len() >= MAX_OPEN_STAT_FILES => return read_stat(tid),
                 None => {
                     let path = format!("/proc/self/task/{tid}/stat\0");
                     let path = std::ffi::CStr::from_bytes_with_nul(path.as_bytes()).ok()?;
