@@ -245,6 +245,10 @@ mod imp {
     }
 }
 
+// The dump itself is tested only in a build with the flags, which rebuilds every dependency
+// (about 8 minutes on a loaded 2-core machine), so CI runs the error path; by hand:
+//   RUSTFLAGS="--cfg tokio_unstable --cfg tokio_taskdump" CARGO_TARGET_DIR=target/taskdump \
+//   cargo test -p sextant --features tokio --lib tasks
 #[cfg(test)]
 mod tests {
     #[cfg(not(tokio_unstable))]
