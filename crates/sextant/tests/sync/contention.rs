@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sextant::sync::Mutex;
+use sextant::sync::{Mutex, RwLock};
 
 use super::common::*;
 
@@ -115,5 +115,65 @@ fn mutex_delay_is_charged_to_the_holder_that_caused_it() {
         "the short holder's lock waits",
         short_waited,
         waited(&short),
+    );
+}
+
+#[inline(never)]
+fn write_for(l: &RwLock<u64>, hold: Duration) -> (Instant, Instant) {
+    let mut g = l.write().unwrap();
+    let got = Instant::now();
+    std::thread::sleep(hold);
+    *g += 1;
+    let released = Instant::now();
+    drop(g);
+    (got, released)
+}
+
+#[inline(never)]
+fn read_after_writer(l: &RwLock<u64>) -> (Instant, Instant) {
+    let asked = Instant::now();
+    let g = l.read().unwrap();
+    let got = Instant::now();
+    std::hint::black_box(*g);
+    (asked, got)
+}
+
+#[test]
+fn rwlock_readers_waits_are_charged_to_the_writer() {
+    let _g = serial();
+    rates(1, 1);
+    let l = Arc::new(RwLock::new(0u64));
+    let (holds_tx, holds_rx) = std::sync::mpsc::channel();
+    let writer = {
+        let l = l.clone();
+        std::thread::spawn(move || {
+            for _ in 0..10 {
+                holds_tx
+                    .send(write_for(&l, Duration::from_millis(20)))
+                    .unwrap();
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        })
+    };
+    let mut reader = Log::default();
+    for _ in 0..10 {
+        reader.asks.push(read_after_writer(&l));
+        std::thread::sleep(Duration::from_millis(12));
+    }
+    writer.join().unwrap();
+    rates(0, 0);
+    let writer = Log {
+        asks: Vec::new(),
+        holds: holds_rx.iter().collect(),
+    };
+    let (truth_n, truth) = caused(&writer, &reader);
+    assert!(truth_n > 0, "the reader never waited for the writer");
+    let (_, charged) = through(&profile("mutex"), "write_for");
+    within_10_percent("reader waits charged to the writer", charged, truth);
+    let (_, waited) = through(&profile("block"), "read_after_writer");
+    within_10_percent(
+        "the reader's waits",
+        waited,
+        super::contention::waited(&reader),
     );
 }
