@@ -70,6 +70,9 @@ fn a_sleeper_and_a_burner_get_the_same_wall_time() {
     let (burn, running) = wall_of(&p, "wall::burner", "running");
     assert!(sleep > 0 && burn > 0, "{sleep} {burn}\n{:?}", p.comments);
     let ratio = sleep as f64 / burn as f64;
+    println!(
+        "wall: sleeper {sleep} ns ({sleeping} sleeping), burner {burn} ns ({running} running)"
+    );
     assert!(
         (0.9..=1.1).contains(&ratio),
         "sleeper {sleep} ns, burner {burn} ns"
