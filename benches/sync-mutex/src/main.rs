@@ -100,5 +100,7 @@ fn main() {
         }
     }
     let off = median(&mut results[0][2].clone()) - median(&mut results[0][0].clone());
-    println!("\nsextant::sync::Mutex with profiles off: {off:+.2} ns/op against std (goal: at most +1 ns)");
+    println!(
+        "\nsextant::sync::Mutex with profiles off: {off:+.2} ns/op against std (goal: at most +1 ns)"
+    );
 }
