@@ -1,6 +1,7 @@
 //! Threads created and exiting all the time, some blocking the signal, while dumps of every
-//! format and a fast wall profile run: it must end, without deadlock or crash, with samples.
-//! Ten seconds in CI, three elsewhere; a watchdog aborts the process if it hangs.
+//! format (from two threads at once) and a fast wall profile run: it must end, without
+//! deadlock or crash, with samples. Ten seconds in CI, three elsewhere; a watchdog aborts the
+//! process if it hangs.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -89,6 +90,18 @@ fn dumps_and_wall_sampling_survive_thread_churn() {
             })
         })
         .collect();
+    // A second dumper, so dumps also run concurrently with each other.
+    let other = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) {
+                sextant::lookup("goroutine").unwrap().profile().unwrap();
+                n += 1;
+            }
+            n
+        })
+    };
     let end = Instant::now() + Duration::from_secs(secs);
     let mut dumps = 0;
     while Instant::now() < end {
@@ -111,6 +124,7 @@ fn dumps_and_wall_sampling_survive_thread_churn() {
     for s in spawners {
         s.join().unwrap();
     }
+    assert!(other.join().unwrap() >= 1);
     let p = wall.stop().unwrap();
     done.store(true, Ordering::SeqCst);
     assert!(
