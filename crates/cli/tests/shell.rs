@@ -16,11 +16,7 @@ use std::process::{Command, Stdio};
 use support::{Case, Outcome, comparable, first_difference, manifest, run_all, testdata};
 
 /// Sessions that do not match yet, by golden path, and why.
-const KNOWN_GAPS: &[(&str, &str)] = &[(
-    "golden-shell/cpu.errors.txt",
-    "a regexp that does not compile is reported in the regex crate's words, not Go's \
-     (`parsing focus regexp: error parsing regexp: missing closing ): ...`)",
-)];
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 fn main() {
     run_all(manifest("golden-shell"), check);

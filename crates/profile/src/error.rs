@@ -44,12 +44,15 @@ pub enum Error {
     #[error("no profiles to merge")]
     NothingToMerge,
     /// A regular expression given to a filter does not compile.
-    #[error("bad regexp for {option}: {source}")]
+    /// Printed in go tool pprof's words: `parsing focus regexp: error parsing regexp: missing
+    /// closing ): `(``.
+    #[error("parsing {option} regexp: {message}")]
     Regex {
         /// The option the regexp was given to, such as `focus`.
         option: String,
-        /// The compiler's complaint.
-        source: regex::Error,
+        /// The compiler's complaint, in Go's words where Go's parser would find the mistake
+        /// (`error parsing regexp: CODE: `EXPR``).
+        message: String,
     },
     /// A bad option value, such as an unknown sample index or an unparsable tag filter.
     #[error("{0}")]

@@ -166,9 +166,25 @@ pub fn compile_option(option: &str, value: &Option<String>) -> Result<Option<Reg
 ///
 /// [`Error::Regex`] naming `option` when `expr` does not compile.
 pub fn compile_regex(option: &str, expr: &str) -> Result<Regex> {
-    Regex::new(&crate::goregexp::translate(expr)).map_err(|source| Error::Regex {
+    let error = |message: String| Error::Regex {
         option: option.to_string(),
-        source,
+        message,
+    };
+    if let Some(message) = crate::goregexp::go_syntax_error(expr) {
+        return Err(error(message));
+    }
+    Regex::new(&crate::goregexp::translate(expr)).map_err(|e| {
+        // What Go's parser would have accepted but `regex` does not (unknown Unicode class
+        // names, nesting or size limits): its complaint, in the shape of Go's message.
+        let why = match &e {
+            regex::Error::CompiledTooBig(_) => "expression too large".to_string(),
+            e => {
+                let text = e.to_string();
+                let last = text.lines().last().unwrap_or_default();
+                last.strip_prefix("error: ").unwrap_or(last).to_string()
+            }
+        };
+        error(format!("error parsing regexp: {why}: `{expr}`"))
     })
 }
 

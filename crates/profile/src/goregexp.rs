@@ -325,6 +325,305 @@ fn class_char<'a>(t: &'a str, body: &mut String) -> Option<&'a str> {
     }
 }
 
+/// Go's `regexp.Compile` error for `go`, in Go's words (`error parsing regexp: missing closing
+/// ): `(``), for the mistakes people make at a prompt: unbalanced parentheses and brackets,
+/// a repetition with nothing to repeat or repeated twice, a bad repeat count, a reversed
+/// class range, an unknown or trailing escape, an unsupported `(?` group. `None` when Go's
+/// parser would find none of these; the `regex` crate may still reject the expression, in
+/// its own words.
+pub(crate) fn go_syntax_error(go: &str) -> Option<String> {
+    let fail = |code: &str, text: &str| Some(format!("error parsing regexp: {code}: `{text}`"));
+    let b = go.as_bytes();
+    let mut open = 0usize;
+    // Whether something a repetition can apply to precedes (not the start, `(` or `|`).
+    let mut operand = false;
+    // Where the previous token began, if it was a repetition.
+    let mut last_repeat: Option<usize> = None;
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        let mut repeat = None;
+        match b[i] {
+            b'(' => {
+                if b.get(i + 1) == Some(&b'?') {
+                    match syntax_perl_group(&go[i..]) {
+                        Ok((len, opens)) => {
+                            i += len;
+                            if opens {
+                                open += 1;
+                                operand = false;
+                            }
+                        }
+                        Err((code, text)) => return fail(code, text),
+                    }
+                } else {
+                    open += 1;
+                    operand = false;
+                    i += 1;
+                }
+            }
+            b')' => {
+                if open == 0 {
+                    return fail("unexpected )", go);
+                }
+                open -= 1;
+                operand = true;
+                i += 1;
+            }
+            b'|' => {
+                operand = false;
+                i += 1;
+            }
+            b'[' => match syntax_class_len(&go[i..]) {
+                Ok(len) => {
+                    operand = true;
+                    i += len;
+                }
+                Err((code, text)) => return fail(code, text),
+            },
+            b'*' | b'+' | b'?' => {
+                let mut end = i + 1;
+                if b.get(end) == Some(&b'?') {
+                    end += 1;
+                }
+                repeat = Some(end);
+            }
+            b'{' => match repeat_len(&go[i + 1..]) {
+                Some(n) => {
+                    let body = &go[i + 1..i + n];
+                    let (min, max) = match body.split_once(',') {
+                        None => (body, Some(body)),
+                        Some((min, "")) => (min, None),
+                        Some((min, max)) => (min, Some(max)),
+                    };
+                    let num = |s: &str| s.parse::<u32>().unwrap_or(u32::MAX);
+                    let (min, max) = (num(min), max.map(num));
+                    if min > 1000 || max.is_some_and(|m| m > 1000 || min > m) {
+                        return fail("invalid repeat count", &go[i..i + n + 1]);
+                    }
+                    let mut end = i + n + 1;
+                    if b.get(end) == Some(&b'?') {
+                        end += 1;
+                    }
+                    repeat = Some(end);
+                }
+                None => {
+                    operand = true;
+                    i += 1;
+                }
+            },
+            b'\\' => match syntax_escape_len(&go[i..]) {
+                Ok(len) => {
+                    operand = true;
+                    i += len;
+                }
+                Err((code, text)) => return fail(code, text),
+            },
+            _ => {
+                operand = true;
+                i += go[i..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        if let Some(end) = repeat {
+            if let Some(lr) = last_repeat {
+                return fail("invalid nested repetition operator", &go[lr..end]);
+            }
+            if !operand {
+                return fail("missing argument to repetition operator", &go[start..end]);
+            }
+            last_repeat = Some(start);
+            i = end;
+        } else {
+            last_repeat = None;
+        }
+    }
+    if open > 0 {
+        return fail("missing closing )", go);
+    }
+    None
+}
+
+type SyntaxError<'a> = (&'static str, &'a str);
+
+/// The length of a `(?...` construct, and whether it opens a group (`(?i:`, `(?P<name>`) rather
+/// than only setting flags (`(?i)`).
+fn syntax_perl_group(s: &str) -> Result<(usize, bool), SyntaxError<'_>> {
+    if let Some(rest) = s.strip_prefix("(?P<") {
+        let Some(end) = rest.find('>') else {
+            return Err(("invalid named capture", s));
+        };
+        let name = &rest[..end];
+        let valid =
+            !name.is_empty() && name.bytes().all(|c| c == b'_' || c.is_ascii_alphanumeric());
+        if !valid {
+            return Err(("invalid named capture", &s[..4 + end + 1]));
+        }
+        return Ok((4 + end + 1, true));
+    }
+    let mut sign = false;
+    let mut any = false;
+    for (k, c) in s.char_indices().skip(2) {
+        match c {
+            'i' | 'm' | 's' | 'U' => any = true,
+            '-' if !sign => {
+                sign = true;
+                any = false;
+            }
+            ':' | ')' if !sign || any => return Ok((k + 1, c == ':')),
+            _ => return Err(("invalid or unsupported Perl syntax", &s[..k + c.len_utf8()])),
+        }
+    }
+    Err(("invalid or unsupported Perl syntax", s))
+}
+
+/// The length of a bracketed class `[...]`, checking its ranges and names, as Go's
+/// `parseClass` reads it.
+fn syntax_class_len(s: &str) -> Result<usize, SyntaxError<'_>> {
+    let b = s.as_bytes();
+    let mut i = 1;
+    if b.get(i) == Some(&b'^') {
+        i += 1;
+    }
+    let mut first = true;
+    loop {
+        let Some(&c) = b.get(i) else {
+            return Err(("missing closing ]", s));
+        };
+        if c == b']' && !first {
+            return Ok(i + 1);
+        }
+        first = false;
+        let rest = &s[i..];
+        if rest.starts_with("[:") {
+            if let Some(end) = rest[2..].find(":]") {
+                let name = &rest[2..2 + end];
+                let name = name.strip_prefix('^').unwrap_or(name);
+                if !SYNTAX_POSIX_CLASSES.contains(&name) {
+                    return Err(("invalid character class range", &rest[..2 + end + 2]));
+                }
+                i += 2 + end + 2;
+                continue;
+            }
+        }
+        if let Some(len) = syntax_unicode_class_len(rest) {
+            i += len?;
+            continue;
+        }
+        if rest.len() >= 2 && rest.starts_with('\\') && b"dDsSwW".contains(&rest.as_bytes()[1]) {
+            i += 2;
+            continue;
+        }
+        let (lo, len) = syntax_class_char(rest)?;
+        let lo_start = i;
+        i += len;
+        if b.get(i) == Some(&b'-') && b.get(i + 1).is_some_and(|&c| c != b']') {
+            let (hi, len) = syntax_class_char(&s[i + 1..])?;
+            i += 1 + len;
+            if hi < lo {
+                return Err(("invalid character class range", &s[lo_start..i]));
+            }
+        }
+    }
+}
+
+/// The names Go accepts in `[[:name:]]`.
+const SYNTAX_POSIX_CLASSES: &[&str] = &[
+    "alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower", "print", "punct",
+    "space", "upper", "word", "xdigit",
+];
+
+/// One character of a class and its length (Go's `parseClassChar`).
+fn syntax_class_char(s: &str) -> Result<(char, usize), SyntaxError<'_>> {
+    if s.starts_with('\\') {
+        return syntax_parse_escape(s);
+    }
+    let c = s.chars().next().ok_or(("missing closing ]", s))?;
+    Ok((c, c.len_utf8()))
+}
+
+/// The length of `\pN`, `\p{Name}`, `\PN`, `\P{^Name}` at the start of `s`, if it starts
+/// with one; an error for an unknown one-letter category or a missing `}`. Longer names are
+/// not checked here (the `regex` crate rejects the unknown ones).
+fn syntax_unicode_class_len(s: &str) -> Option<Result<usize, SyntaxError<'_>>> {
+    let rest = s.strip_prefix("\\p").or_else(|| s.strip_prefix("\\P"))?;
+    let bad = ("invalid character class range", s);
+    Some(match rest.chars().next() {
+        None => Err(("invalid escape sequence", s)),
+        Some('{') => match rest.find('}') {
+            Some(e) => Ok(2 + e + 1),
+            None => Err(bad),
+        },
+        Some(c) if "CLMNPSZ".contains(c) => Ok(3),
+        Some(c) => Err(("invalid character class range", &s[..2 + c.len_utf8()])),
+    })
+}
+
+/// The length of an escape sequence outside a class, as Go's parser reads it: the assertions
+/// and classes it handles itself, `\Q...\E`, then [`syntax_parse_escape`].
+fn syntax_escape_len(s: &str) -> Result<usize, SyntaxError<'_>> {
+    match s.as_bytes().get(1) {
+        None => Err(("trailing backslash at end of expression", "")),
+        Some(b'A' | b'z' | b'b' | b'B' | b'd' | b'D' | b's' | b'S' | b'w' | b'W') => Ok(2),
+        Some(b'Q') => Ok(s[2..].find("\\E").map_or(s.len(), |e| 2 + e + 2)),
+        Some(b'p' | b'P') => syntax_unicode_class_len(s).unwrap_or(Ok(2)),
+        Some(_) => syntax_parse_escape(s).map(|(_, len)| len),
+    }
+}
+
+/// Go's `parseEscape`: the character an escape sequence stands for, and its length.
+fn syntax_parse_escape(s: &str) -> Result<(char, usize), SyntaxError<'_>> {
+    let rest = &s[1..];
+    let Some(c) = rest.chars().next() else {
+        return Err(("trailing backslash at end of expression", ""));
+    };
+    let b = rest.as_bytes();
+    let invalid = |len: usize| Err(("invalid escape sequence", &s[..len.min(s.len())]));
+    match c {
+        // A single non-zero digit would be a backreference, which Go does not support.
+        '1'..='7' if !b.get(1).is_some_and(|d| (b'0'..=b'7').contains(d)) => invalid(2),
+        '0'..='7' => {
+            let n = 1 + b[1..]
+                .iter()
+                .take(2)
+                .take_while(|d| (b'0'..=b'7').contains(d))
+                .count();
+            let v = u32::from_str_radix(&rest[..n], 8).unwrap_or(0);
+            Ok((char::from_u32(v).unwrap_or('\0'), 1 + n))
+        }
+        'x' => {
+            if b.get(1) == Some(&b'{') {
+                let n = b[2..].iter().take_while(|d| d.is_ascii_hexdigit()).count();
+                return match b.get(2 + n) {
+                    Some(b'}') if n > 0 => {
+                        let v = u32::from_str_radix(&rest[2..2 + n], 16).ok();
+                        match v.and_then(char::from_u32) {
+                            Some(c) => Ok((c, 1 + 2 + n + 1)),
+                            None => invalid(1 + 2 + n + 1),
+                        }
+                    }
+                    Some(_) => invalid(1 + 2 + n + 1),
+                    None => invalid(s.len()),
+                };
+            }
+            match b.get(1..3) {
+                Some(h) if h.iter().all(u8::is_ascii_hexdigit) => {
+                    let v = u32::from_str_radix(&rest[1..3], 16).unwrap_or(0);
+                    Ok((char::from_u32(v).unwrap_or('\0'), 4))
+                }
+                _ => invalid(4),
+            }
+        }
+        'a' => Ok(('\x07', 2)),
+        'f' => Ok(('\x0C', 2)),
+        'n' => Ok(('\n', 2)),
+        'r' => Ok(('\r', 2)),
+        't' => Ok(('\t', 2)),
+        'v' => Ok(('\x0B', 2)),
+        c if c.is_ascii() && !c.is_ascii_alphanumeric() => Ok((c, 2)),
+        c => invalid(1 + c.len_utf8()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,6 +694,190 @@ mod tests {
     fn what_both_reject_stays_rejected() {
         for bad in ["(", "[a", r"\8", r"\Z", "*", "a{2,1}", r"\", "[z-a]"] {
             assert!(Regex::new(&translate(bad)).is_err(), "{bad}");
+        }
+    }
+
+    /// Go 1.19's `regexp.Compile` errors for these expressions (printed by a Go program
+    /// reading them one per line), or `None` where Go compiles them.
+    const GO_ERRORS: &[(&str, Option<&str>)] = &[
+        (
+            r#"("#,
+            Some(r#"error parsing regexp: missing closing ): `(`"#),
+        ),
+        (
+            r#"a(b"#,
+            Some(r#"error parsing regexp: missing closing ): `a(b`"#),
+        ),
+        (r#")"#, Some(r#"error parsing regexp: unexpected ): `)`"#)),
+        (
+            r#"a)b"#,
+            Some(r#"error parsing regexp: unexpected ): `a)b`"#),
+        ),
+        (
+            r#"((a)"#,
+            Some(r#"error parsing regexp: missing closing ): `((a)`"#),
+        ),
+        (
+            r#"[a"#,
+            Some(r#"error parsing regexp: missing closing ]: `[a`"#),
+        ),
+        (
+            r#"[]"#,
+            Some(r#"error parsing regexp: missing closing ]: `[]`"#),
+        ),
+        (
+            r#"[]a"#,
+            Some(r#"error parsing regexp: missing closing ]: `[]a`"#),
+        ),
+        (r#"[^]a]"#, None),
+        (
+            r#"[z-a]"#,
+            Some(r#"error parsing regexp: invalid character class range: `z-a`"#),
+        ),
+        (
+            r#"[a-\d]"#,
+            Some(r#"error parsing regexp: invalid escape sequence: `\d`"#),
+        ),
+        (r#"[\d-z]"#, None),
+        (
+            r#"*"#,
+            Some(r#"error parsing regexp: missing argument to repetition operator: `*`"#),
+        ),
+        (
+            r#"*a"#,
+            Some(r#"error parsing regexp: missing argument to repetition operator: `*`"#),
+        ),
+        (
+            r#"a**"#,
+            Some(r#"error parsing regexp: invalid nested repetition operator: `**`"#),
+        ),
+        (
+            r#"a*?*"#,
+            Some(r#"error parsing regexp: invalid nested repetition operator: `*?*`"#),
+        ),
+        (
+            r#"a*+"#,
+            Some(r#"error parsing regexp: invalid nested repetition operator: `*+`"#),
+        ),
+        (
+            r#"a|*"#,
+            Some(r#"error parsing regexp: missing argument to repetition operator: `*`"#),
+        ),
+        (
+            r#"(*)"#,
+            Some(r#"error parsing regexp: missing argument to repetition operator: `*`"#),
+        ),
+        (
+            r#"+?x"#,
+            Some(r#"error parsing regexp: missing argument to repetition operator: `+?`"#),
+        ),
+        (
+            r#"a{2,1}"#,
+            Some(r#"error parsing regexp: invalid repeat count: `{2,1}`"#),
+        ),
+        (
+            r#"a{1001}"#,
+            Some(r#"error parsing regexp: invalid repeat count: `{1001}`"#),
+        ),
+        (
+            r#"{2}"#,
+            Some(r#"error parsing regexp: missing argument to repetition operator: `{2}`"#),
+        ),
+        (
+            r#"x{2}{3}"#,
+            Some(r#"error parsing regexp: invalid nested repetition operator: `{2}{3}`"#),
+        ),
+        (r#"a{,3}"#, None),
+        (
+            r#"\"#,
+            Some(r#"error parsing regexp: trailing backslash at end of expression: ``"#),
+        ),
+        (
+            r#"a\"#,
+            Some(r#"error parsing regexp: trailing backslash at end of expression: ``"#),
+        ),
+        (
+            r#"\q"#,
+            Some(r#"error parsing regexp: invalid escape sequence: `\q`"#),
+        ),
+        (
+            r#"\1"#,
+            Some(r#"error parsing regexp: invalid escape sequence: `\1`"#),
+        ),
+        (r#"\12"#, None),
+        (
+            r#"\8"#,
+            Some(r#"error parsing regexp: invalid escape sequence: `\8`"#),
+        ),
+        (
+            r#"\xZZ"#,
+            Some(r#"error parsing regexp: invalid escape sequence: `\xZZ`"#),
+        ),
+        (
+            r#"\x{zz}"#,
+            Some(r#"error parsing regexp: invalid escape sequence: `\x{z`"#),
+        ),
+        (
+            r#"\pX"#,
+            Some(r#"error parsing regexp: invalid character class range: `\pX`"#),
+        ),
+        (
+            r#"\p{Greek"#,
+            Some(r#"error parsing regexp: invalid character class range: `\p{Greek`"#),
+        ),
+        (
+            r#"(?x)"#,
+            Some(r#"error parsing regexp: invalid or unsupported Perl syntax: `(?x`"#),
+        ),
+        (
+            r#"(?i"#,
+            Some(r#"error parsing regexp: invalid or unsupported Perl syntax: `(?i`"#),
+        ),
+        (r#"(?P<1a>x)"#, None),
+        (
+            r#"(?P<name"#,
+            Some(r#"error parsing regexp: invalid named capture: `(?P<name`"#),
+        ),
+        (
+            r#"(?P=name)"#,
+            Some(r#"error parsing regexp: invalid or unsupported Perl syntax: `(?P`"#),
+        ),
+        (
+            r#"(?-)"#,
+            Some(r#"error parsing regexp: invalid or unsupported Perl syntax: `(?-)`"#),
+        ),
+        (
+            r#"(?i-)"#,
+            Some(r#"error parsing regexp: invalid or unsupported Perl syntax: `(?i-)`"#),
+        ),
+        (r#"(?)"#, None),
+        (
+            r#"(?i)*"#,
+            Some(r#"error parsing regexp: missing argument to repetition operator: `*`"#),
+        ),
+        (r#"main\.foo"#, None),
+        (r#"^*"#, None),
+        (r#"$*"#, None),
+        (r#"\b*"#, None),
+        (
+            r#"[[:alpha:]"#,
+            Some(r#"error parsing regexp: missing closing ]: `[[:alpha:]`"#),
+        ),
+        (
+            r#"[[:foo:]]"#,
+            Some(r#"error parsing regexp: invalid character class range: `[:foo:]`"#),
+        ),
+        (
+            r#"a{2}?{3}"#,
+            Some(r#"error parsing regexp: invalid nested repetition operator: `{2}?{3}`"#),
+        ),
+        (r#"\Qa*\E*"#, None),
+    ];
+
+    #[test]
+    fn syntax_errors_are_go_s_words_for_go_s_mistakes() {
+        for (expr, want) in GO_ERRORS {
+            assert_eq!(go_syntax_error(expr).as_deref(), *want, "{expr}");
         }
     }
 }
