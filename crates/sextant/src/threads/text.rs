@@ -265,6 +265,74 @@ fn write_lines(lines: &[Vec<&str>], from: usize, to: usize, widths: &[usize], ou
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sextant_profile::{Function, FunctionId, Label, Line};
+
+    fn loc(id: u64, address: u64, function: Option<u64>, line: i64) -> Location {
+        Location {
+            id: LocationId(id),
+            mapping_id: None,
+            address,
+            line: function
+                .map(|f| Line {
+                    function_id: Some(FunctionId(f)),
+                    line,
+                    column: 0,
+                })
+                .into_iter()
+                .collect(),
+            is_folded: false,
+        }
+    }
+
+    fn sample(locs: &[u64], n: i64, state: &str) -> Sample {
+        Sample {
+            location: locs.iter().map(|&l| LocationId(l)).collect(),
+            value: vec![n],
+            label: vec![Label::str("state", state)],
+        }
+    }
+
+    #[test]
+    fn count_text_merges_equal_records_and_sorts_them_as_go_does() {
+        let f = |id, name: &str| Function {
+            id: FunctionId(id),
+            name: name.into(),
+            system_name: name.into(),
+            filename: "src/main.rs".into(),
+            start_line: 0,
+        };
+        let p = Profile {
+            function: vec![f(1, "app::wait"), f(2, "app::main")],
+            location: vec![
+                loc(1, 0x1000, Some(1), 10),
+                loc(2, 0x2000, Some(2), 20),
+                loc(3, 0x3000, None, 0),
+            ],
+            sample: vec![
+                sample(&[1, 2], 2, "sleeping"),
+                sample(&[3], 5, "running"),
+                sample(&[1, 2], 1, "sleeping"),
+            ],
+            ..Profile::default()
+        };
+        let mut out = Vec::new();
+        write_count_profile(&mut out, "threads", &p, &mut Frames::new(&[])).unwrap();
+        // By hand, from printCountProfile's rules: total 8 = 2 + 5 + 1; the two equal
+        // (stack, labels) records merge into 3; count 5 comes first; `@` addresses are the
+        // return addresses (+1); the function cells are padded to one tab stop past the
+        // widest ("app::wait+0x0" is 13 wide: the column is 14, 16 rounded, so one tab).
+        let want = "threads profile: total 8\n\
+                    5 @ 0x3001\n\
+                    # labels: {\"state\":\"running\"}\n\
+                    #\t0x3000\n\
+                    \n\
+                    3 @ 0x1001 0x2001\n\
+                    # labels: {\"state\":\"sleeping\"}\n\
+                    #\t0x1000\tapp::wait+0x0\tsrc/main.rs:10\n\
+                    #\t0x2000\tapp::main+0x0\tsrc/main.rs:20\n\
+                    \n";
+        assert_eq!(String::from_utf8(out).unwrap(), want);
+    }
 
     #[test]
     fn tabwriter_pads_columns_with_tabs_as_go_does() {
