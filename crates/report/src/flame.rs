@@ -10,17 +10,23 @@
 //! reports. It does not prune by `-nodefraction` or `-nodecount`: a flame graph shows the whole
 //! profile, and the SVG leaves out only frames too narrow to see (see `flame/svg.rs`).
 //!
+//! Large profiles have millions of distinct paths (204,000 samples a hundred frames deep make
+//! nine million frames), so the tree is never held whole: each sample's stack becomes a row of
+//! node ranks (nodes ordered by name), the rows are sorted, and one pass over them opens and
+//! closes frames as flamegraph.pl merges sorted folded lines. Frames come out in depth-first
+//! order, children by name; a frame that closes narrower than the caller's threshold is dropped
+//! with its subtree (a child is never wider than its parent). Folded stacks are the same pass,
+//! one line per distinct row.
+//!
 //! Values are summed per frame three ways: the signed sum (what the frame costs; with `-base`
 //! or `-diff_base` the net change), the sum of absolute values (the frame's width, so that
 //! growth and shrinkage both take room and children never outgrow their parent), and the part
 //! that came from `-diff_base` samples (the "before" of a differential flame graph).
 
-use std::collections::HashMap;
 use std::io::Write;
 
 use sextant_profile::{Profile, pipeline::is_diff_base};
 
-use crate::graph::SampleValue;
 use crate::nodes::{NodeOptions, NodeTable};
 use crate::report::{Error, Report};
 
@@ -35,6 +41,10 @@ pub struct Frame {
     pub parent: Option<usize>,
     /// Distance from the root (the root is 0, outermost callers 1).
     pub depth: usize,
+    /// Where the frame starts, in the same units as [`weight`](Self::weight): its caller's
+    /// offset plus the weights of the siblings before it (callees sit at the left of their
+    /// caller, self samples at the right, as in flamegraph.pl).
+    pub offset: i64,
     /// Sum of the absolute values of the samples through this frame: its width.
     pub weight: i64,
     /// Signed sum of the values of the samples through this frame.
@@ -46,41 +56,30 @@ pub struct Frame {
     pub base: i64,
     /// Sum of the event counts (the first sample value) through this frame, for `-mean`.
     pub count: i64,
-    /// The part of [`count`](Self::count) from samples that end here.
-    pub self_count: i64,
-    /// The callees' frames, sorted by name.
+    /// The callees' frames that were kept, sorted by name.
     pub children: Vec<usize>,
 }
 
-/// The frame tree of a profile: frame 0 is the root, `all`, holding every sample.
+/// The frame tree of a profile: frame 0 is the root, `all`, holding every sample; the others
+/// follow in depth-first order, callees by name.
 #[derive(Debug, Clone)]
 pub struct FlameGraph {
     names: Vec<String>,
     frames: Vec<Frame>,
     /// Whether any sample is negative (a `-base` or `-diff_base` comparison).
     diff: bool,
+    /// How many frames were left out for being narrower than the threshold.
+    omitted: usize,
 }
 
 /// The name of the root frame, as flamegraph.pl and inferno name it.
 const ROOT: &str = "all";
 
 impl FlameGraph {
-    /// Builds the frame tree of `p`'s samples, reading the sample value `value` and naming
-    /// frames as `rpt`'s text reports do (granularity, `-noinlines`, `-trim_path`).
+    /// Builds the whole frame tree of `p`'s samples, reading the report's sample value and
+    /// naming frames as `rpt`'s text reports do (granularity, `-noinlines`, `-trim_path`).
     pub fn new(p: &Profile, rpt: &Report) -> FlameGraph {
-        let o = &rpt.options;
-        let table = NodeTable::new(
-            p,
-            NodeOptions {
-                granularity: o.granularity,
-                inlines: !o.noinlines,
-                trim_paths: true,
-                obj_names: false,
-            },
-            &o.trim_path,
-            &o.source_path,
-        );
-        Builder::new(&table).build(p, o.value)
+        Stacks::new(p, rpt).tree(|_| true)
     }
 
     /// The frames; index 0 is the root.
@@ -103,151 +102,254 @@ impl FlameGraph {
         self.frames.iter().map(|f| f.depth).max().unwrap_or(0)
     }
 
-    /// Calls `f` with each stack that has a self value, root excluded, callers first, and the
-    /// stack's last frame, in depth-first order (children by name).
-    fn each_stack(&self, mut f: impl FnMut(&[usize], &Frame)) {
-        let mut path: Vec<usize> = Vec::new();
-        // (frame, children visited): an explicit stack, since profiles can be deep.
-        let mut todo: Vec<(usize, bool)> = vec![(0, false)];
-        while let Some((i, done)) = todo.pop() {
-            if done {
-                path.pop();
-                continue;
-            }
-            if i != 0 {
-                path.push(i);
-                let fr = &self.frames[i];
-                if fr.self_value != 0 || fr.self_count != 0 {
-                    f(&path, fr);
-                }
-                todo.push((i, true));
-            }
-            todo.extend(self.frames[i].children.iter().rev().map(|&c| (c, false)));
-        }
+    /// How many frames were left out (with their callees) for being too narrow.
+    pub fn omitted(&self) -> usize {
+        self.omitted
     }
 }
 
-/// Accumulates samples into the frame tree.
-struct Builder<'a> {
-    table: &'a NodeTable,
-    /// Frame names by node id; index 0 is the root's.
+/// One sample's stack: where its row of ranks sits in [`Stacks::ranks`], and its values.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    start: usize,
+    len: u32,
+    value: i64,
+    count: i64,
+    base: i64,
+}
+
+/// Every sample's stack as a row of node ranks, root first, the rows sorted.
+struct Stacks {
+    /// `all`, then the node names in rank order.
     names: Vec<String>,
-    frames: Vec<Frame>,
-    /// The child of (frame, node), so that identical paths merge.
-    child: HashMap<(u32, u32), u32>,
+    ranks: Vec<u32>,
+    rows: Vec<Row>,
+    diff: bool,
 }
 
-impl<'a> Builder<'a> {
-    fn new(table: &'a NodeTable) -> Builder<'a> {
-        let mut names = Vec::with_capacity(table.len() + 1);
-        names.push(ROOT.to_string());
-        names.extend((0..table.len() as u32).map(|n| table.name(n).to_string()));
-        let root = Frame {
-            name: 0,
-            parent: None,
-            depth: 0,
-            weight: 0,
-            value: 0,
-            self_value: 0,
-            base: 0,
-            count: 0,
-            self_count: 0,
-            children: Vec::new(),
-        };
-        Builder {
-            table,
-            names,
-            frames: vec![root],
-            child: HashMap::new(),
+impl Stacks {
+    fn new(p: &Profile, rpt: &Report) -> Stacks {
+        let o = &rpt.options;
+        let table = NodeTable::new(
+            p,
+            NodeOptions {
+                granularity: o.granularity,
+                inlines: !o.noinlines,
+                trim_paths: true,
+                obj_names: false,
+            },
+            &o.trim_path,
+            &o.source_path,
+        );
+        // Ranks order nodes by name (then id, so that each node keeps its own rank): sorting
+        // rows of ranks then puts callees in name order.
+        let mut order: Vec<u32> = (0..table.len() as u32).collect();
+        order.sort_by(|&a, &b| table.name(a).cmp(table.name(b)).then(a.cmp(&b)));
+        let mut rank = vec![0u32; table.len()];
+        for (r, &n) in order.iter().enumerate() {
+            rank[n as usize] = r as u32;
         }
-    }
+        let mut names = Vec::with_capacity(order.len() + 1);
+        names.push(ROOT.to_string());
+        names.extend(order.iter().map(|&n| table.name(n).to_string()));
 
-    fn build(mut self, p: &Profile, value: SampleValue) -> FlameGraph {
-        let mut diff = false;
+        let (mut ranks, mut rows, mut diff) = (Vec::new(), Vec::new(), false);
         for s in &p.sample {
-            let (v, d) = value.of(s);
-            if v == 0 && d == 0 {
+            let (value, count) = o.value.of(s);
+            if value == 0 && count == 0 {
                 continue;
             }
-            diff |= v < 0;
-            let base = if is_diff_base(s) { -v } else { 0 };
-            let mut at = 0usize;
-            self.add(at, v, d, base);
+            diff |= value < 0;
+            let start = ranks.len();
             // Locations are leaf first, and a location's frames innermost first.
             for &loc in s.location.iter().rev() {
-                for &node in self.table.location(loc).iter().rev() {
-                    at = self.enter(at, node);
-                    self.add(at, v, d, base);
-                }
+                ranks.extend(table.location(loc).iter().rev().map(|&n| rank[n as usize]));
             }
-            let leaf = &mut self.frames[at];
-            leaf.self_value = leaf.self_value.wrapping_add(v);
-            leaf.self_count = leaf.self_count.wrapping_add(d);
+            let base = if is_diff_base(s) { -value } else { 0 };
+            let len = (ranks.len() - start) as u32;
+            rows.push(Row {
+                start,
+                len,
+                value,
+                count,
+                base,
+            });
         }
-        self.link_children();
-        FlameGraph {
-            names: self.names,
-            frames: self.frames,
+        let row = |r: &Row| &ranks[r.start..r.start + r.len as usize];
+        rows.sort_unstable_by(|a, b| row(a).cmp(row(b)));
+        Stacks {
+            names,
+            ranks,
+            rows,
             diff,
         }
     }
 
-    fn add(&mut self, at: usize, v: i64, d: i64, base: i64) {
-        let f = &mut self.frames[at];
-        f.weight = f.weight.wrapping_add(v.wrapping_abs());
-        f.value = f.value.wrapping_add(v);
-        f.count = f.count.wrapping_add(d);
-        f.base = f.base.wrapping_add(base);
+    fn row(&self, r: &Row) -> &[u32] {
+        &self.ranks[r.start..r.start + r.len as usize]
     }
 
-    /// The frame for `node` called from frame `at`, made if new.
-    fn enter(&mut self, at: usize, node: u32) -> usize {
-        let next = self.frames.len() as u32;
-        let id = *self.child.entry((at as u32, node)).or_insert(next);
-        if id == next {
-            let depth = self.frames[at].depth + 1;
-            self.frames.push(Frame {
-                name: node + 1,
-                parent: Some(at),
-                depth,
-                weight: 0,
-                value: 0,
-                self_value: 0,
-                base: 0,
-                count: 0,
-                self_count: 0,
-                children: Vec::new(),
-            });
+    /// The frame tree, keeping only the frames for which `keep(weight)` holds (and the root).
+    fn tree(self, keep: impl Fn(i64) -> bool) -> FlameGraph {
+        let mut b = TreeBuilder {
+            frames: vec![new_frame(0, None, 0, 0)],
+            open: Vec::new(),
+            cursor: vec![0],
+            omitted: 0,
+        };
+        let mut path: &[u32] = &[];
+        for r in &self.rows {
+            let row = self.row(r);
+            let common = path.iter().zip(row).take_while(|(a, c)| a == c).count();
+            while b.open.len() > common {
+                b.close(&keep);
+            }
+            for &rank in &row[common..] {
+                b.open(rank + 1);
+            }
+            b.add(r);
+            path = row;
         }
-        id as usize
-    }
-
-    /// Fills each frame's children, sorted by name as flamegraph.pl sorts them (so that the
-    /// same function sits at the same place in graphs of two profiles).
-    fn link_children(&mut self) {
-        for i in 1..self.frames.len() {
-            if let Some(p) = self.frames[i].parent {
-                self.frames[p].children.push(i);
+        while !b.open.is_empty() {
+            b.close(&keep);
+        }
+        let mut frames = b.frames;
+        for i in 1..frames.len() {
+            if let Some(p) = frames[i].parent {
+                frames[p].children.push(i);
             }
         }
-        let (names, frames) = (&self.names, &mut self.frames);
-        let name_of: Vec<u32> = frames.iter().map(|f| f.name).collect();
-        for f in frames.iter_mut() {
-            f.children
-                .sort_by(|&a, &b| names[name_of[a] as usize].cmp(&names[name_of[b] as usize]));
+        FlameGraph {
+            names: self.names,
+            frames,
+            diff: self.diff,
+            omitted: b.omitted,
         }
+    }
+
+    /// Writes one folded line per distinct stack (see [`Report::folded`]).
+    fn write_folded(&self, mean: bool, ratio: f64, w: &mut dyn Write) -> Result<(), Error> {
+        let mut out = String::new();
+        let mut i = 0;
+        while i < self.rows.len() {
+            let row = self.row(&self.rows[i]);
+            let (mut v, mut d) = (0i64, 0i64);
+            while i < self.rows.len() && self.row(&self.rows[i]) == row {
+                v = v.wrapping_add(self.rows[i].value);
+                d = d.wrapping_add(self.rows[i].count);
+                i += 1;
+            }
+            if row.is_empty() || (v == 0 && d == 0) {
+                continue;
+            }
+            if mean && d != 0 {
+                v /= d;
+            }
+            if ratio > 0.0 && ratio != 1.0 {
+                v = (v as f64 * ratio) as i64;
+            }
+            for (k, &rank) in row.iter().enumerate() {
+                if k > 0 {
+                    out.push(';');
+                }
+                out.push_str(&self.names[rank as usize + 1].replace(';', ":"));
+            }
+            out.push(' ');
+            out.push_str(&v.to_string());
+            out.push('\n');
+            if out.len() > 1 << 16 {
+                w.write_all(out.as_bytes())?;
+                out.clear();
+            }
+        }
+        w.write_all(out.as_bytes())?;
+        Ok(())
+    }
+}
+
+fn new_frame(name: u32, parent: Option<usize>, depth: usize, offset: i64) -> Frame {
+    Frame {
+        name,
+        parent,
+        depth,
+        offset,
+        weight: 0,
+        value: 0,
+        self_value: 0,
+        base: 0,
+        count: 0,
+        children: Vec::new(),
+    }
+}
+
+/// The state of the pass over sorted rows: the open path and where each open frame's next
+/// callee starts.
+struct TreeBuilder {
+    frames: Vec<Frame>,
+    /// The open frames below the root, outermost first.
+    open: Vec<usize>,
+    /// For the root and each open frame, the offset of its next callee.
+    cursor: Vec<i64>,
+    omitted: usize,
+}
+
+impl TreeBuilder {
+    fn open(&mut self, name: u32) {
+        let parent = self.open.last().copied().unwrap_or(0);
+        let depth = self.open.len() + 1;
+        let offset = *self.cursor.last().expect("the root's cursor");
+        self.open.push(self.frames.len());
+        self.cursor.push(offset);
+        self.frames
+            .push(new_frame(name, Some(parent), depth, offset));
+    }
+
+    /// Closes the innermost open frame: its caller's next callee starts after it; a frame
+    /// too narrow to keep goes, with its callees (the frames after it).
+    fn close(&mut self, keep: &impl Fn(i64) -> bool) {
+        let i = self.open.pop().expect("an open frame");
+        self.cursor.pop();
+        let weight = self.frames[i].weight;
+        *self.cursor.last_mut().expect("the root's cursor") += weight;
+        if !keep(weight) {
+            self.omitted += self.frames.len() - i;
+            self.frames.truncate(i);
+        }
+    }
+
+    /// Adds a sample to the root and the open path; it ends at the innermost open frame.
+    fn add(&mut self, r: &Row) {
+        let abs = r.value.wrapping_abs();
+        let add = |f: &mut Frame| {
+            f.weight = f.weight.wrapping_add(abs);
+            f.value = f.value.wrapping_add(r.value);
+            f.count = f.count.wrapping_add(r.count);
+            f.base = f.base.wrapping_add(r.base);
+        };
+        add(&mut self.frames[0]);
+        for &i in &self.open {
+            add(&mut self.frames[i]);
+        }
+        let leaf = self.open.last().copied().unwrap_or(0);
+        let f = &mut self.frames[leaf];
+        f.self_value = f.self_value.wrapping_add(r.value);
     }
 }
 
 impl Report {
     /// Prints `p` as an interactive SVG flame graph (`-flame`): one file with its script and
-    /// style inline, nothing fetched.
+    /// style inline, nothing fetched. Frames narrower than a tenth of a pixel are left out.
     ///
     /// # Errors
     ///
     /// [`Error::Io`] when writing fails.
     pub fn flame_graph(&mut self, p: &Profile, w: &mut dyn Write) -> Result<(), Error> {
-        let graph = FlameGraph::new(p, self);
+        let stacks = Stacks::new(p, self);
+        let total: i64 = stacks
+            .rows
+            .iter()
+            .fold(0i64, |t, r| t.wrapping_add(r.value.wrapping_abs()));
+        let graph = stacks.tree(|weight| svg::visible(weight, total));
         svg::write(self, p, &graph, w)
     }
 
@@ -261,38 +363,8 @@ impl Report {
     ///
     /// [`Error::Io`] when writing fails.
     pub fn folded(&mut self, p: &Profile, w: &mut dyn Write) -> Result<(), Error> {
-        let graph = FlameGraph::new(p, self);
         let (mean, ratio) = (self.options.value.mean, self.options.ratio);
-        let mut out = String::new();
-        let mut result = Ok(());
-        graph.each_stack(|path, leaf| {
-            if result.is_err() {
-                return;
-            }
-            let mut v = leaf.self_value;
-            if mean && leaf.self_count != 0 {
-                v /= leaf.self_count;
-            }
-            if ratio > 0.0 && ratio != 1.0 {
-                v = (v as f64 * ratio) as i64;
-            }
-            for (k, &f) in path.iter().enumerate() {
-                if k > 0 {
-                    out.push(';');
-                }
-                out.push_str(&graph.name(f).replace(';', ":"));
-            }
-            out.push(' ');
-            out.push_str(&v.to_string());
-            out.push('\n');
-            if out.len() > 1 << 16 {
-                result = w.write_all(out.as_bytes());
-                out.clear();
-            }
-        });
-        result?;
-        w.write_all(out.as_bytes())?;
-        Ok(())
+        Stacks::new(p, self).write_folded(mean, ratio, w)
     }
 }
 

@@ -39,6 +39,12 @@ const CHAR_WIDTH: f64 = 0.59;
 /// of stacks would otherwise make a file of hundreds of megabytes.
 pub(crate) const MIN_WIDTH: f64 = 0.1;
 
+/// Whether a frame of `weight` is wide enough to draw in a graph whose root weighs `total`.
+pub(crate) fn visible(weight: i64, total: i64) -> bool {
+    let inner = WIDTH - 2.0 * PAD;
+    weight as f64 * (inner / total.max(1) as f64) >= MIN_WIDTH
+}
+
 /// Writes the SVG of `g`, with `p`'s header lines under the title.
 pub(super) fn write(
     rpt: &Report,
@@ -60,52 +66,46 @@ pub(super) fn write(
 
     let mut out = String::with_capacity(1 << 16);
     header(&mut out, rpt, p, g, height, total_weight);
-    // Depth-first from the root, children by name; `offset` is in sample units.
-    let mut todo: Vec<(usize, i64)> = vec![(0, 0)];
-    let mut omitted = 0usize;
-    while let Some((i, offset)) = todo.pop() {
-        let f = &frames[i];
-        if f.weight as f64 * scale < MIN_WIDTH {
-            omitted += 1;
-            continue;
-        }
-        let x = PAD + offset as f64 * scale;
+    // Frames are in depth-first order, callees by name; offsets are in sample units.
+    let drawn = if frames[0].weight > 0 {
+        frames.len()
+    } else {
+        0
+    };
+    for (i, f) in frames[..drawn].iter().enumerate() {
+        let x = PAD + f.offset as f64 * scale;
         let y = height - PAD_BOTTOM - (f.depth as f64 + 1.0) * FRAME_HEIGHT;
         let fill = if g.diff {
             diff_color(f.value, max_delta)
         } else {
             package_color(g.name(i))
         };
-        frame(
-            &mut out,
-            g.name(i),
-            &fmt.details(f),
-            Geometry {
-                offset,
-                width_units: f.weight,
-                depth: f.depth,
-                x,
-                y,
-                width: f.weight as f64 * scale,
-            },
-            &fill,
-        );
-        let mut child_offset = offset;
-        let mut next = Vec::with_capacity(f.children.len());
-        for &c in &f.children {
-            next.push((c, child_offset));
-            child_offset += frames[c].weight;
-        }
-        todo.extend(next.into_iter().rev());
+        let at = Geometry {
+            offset: f.offset,
+            width_units: f.weight,
+            depth: f.depth,
+            x,
+            y,
+            width: f.weight as f64 * scale,
+        };
+        frame(&mut out, g.name(i), &fmt.details(f), at, &fill);
         if out.len() > 1 << 16 {
             w.write_all(out.as_bytes())?;
             out.clear();
         }
     }
     out.push_str("</g>\n");
-    if omitted > 0 {
+    if frames[0].weight == 0 {
         out.push_str(&format!(
-            "<!-- {omitted} frames narrower than {MIN_WIDTH} px left out -->\n"
+            "<text class=\"sub\" x=\"{}\" y=\"{}\">no samples to draw</text>\n",
+            WIDTH / 2.0,
+            height - PAD_BOTTOM - FRAME_HEIGHT
+        ));
+    }
+    if g.omitted > 0 {
+        out.push_str(&format!(
+            "<!-- {} frames narrower than {MIN_WIDTH} px left out -->\n",
+            g.omitted
         ));
     }
     out.push_str("</svg>\n");

@@ -193,6 +193,14 @@ fn frames_narrower_than_a_tenth_of_a_pixel_are_left_out() {
     let out = svg(&p);
     assert!(!out.contains("<title>b ("), "{out}");
     assert!(out.contains("<!-- 1 frames narrower than 0.1 px left out -->"));
+    // The dropped frame still takes its room: the sibling after it starts 1 sample in.
+    let p = profile(&[(&[2, 1], 1), (&[3, 1], 19_999)]);
+    let out = svg(&p);
+    assert!(!out.contains("<title>a ("), "{out}");
+    assert!(
+        out.contains(r#"data-o="1" data-w="19999" data-d="2"><title>b ("#),
+        "{out}"
+    );
 }
 
 #[test]
@@ -282,4 +290,12 @@ fn children_never_outgrow_their_parent() {
         assert!(kids <= f.weight);
         assert_eq!(kids + f.self_value, f.weight);
     }
+}
+
+#[test]
+fn an_empty_profile_says_so() {
+    let out = svg(&profile(&[]));
+    assert!(out.contains(">no samples to draw</text>"), "{out}");
+    assert!(!out.contains("class=\"f\""));
+    assert_eq!(folded(&profile(&[])), "");
 }
