@@ -494,9 +494,9 @@ fn syntax_class_len(s: &str) -> Result<usize, SyntaxError<'_>> {
         }
         first = false;
         let rest = &s[i..];
-        if rest.starts_with("[:") {
-            if let Some(end) = rest[2..].find(":]") {
-                let name = &rest[2..2 + end];
+        if let Some(body) = rest.strip_prefix("[:") {
+            if let Some(end) = body.find(":]") {
+                let name = &body[..end];
                 let name = name.strip_prefix('^').unwrap_or(name);
                 if !SYNTAX_POSIX_CLASSES.contains(&name) {
                     return Err(("invalid character class range", &rest[..2 + end + 2]));
