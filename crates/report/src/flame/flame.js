@@ -101,11 +101,28 @@
     }
   }
 
-  // The name cut to fit `px` pixels (as the server cuts it).
+  // The name as it fits `px` pixels (as the server fits it): whole, else without its package
+  // path, cut if still too long.
   function fit(name, px) {
     var n = Math.floor((px - 6) / cfg.charW);
     if (n < 3) return "";
+    if (name.length <= n) return name;
+    name = shortName(name);
     return name.length <= n ? name : name.slice(0, n - 2) + "..";
+  }
+
+  // github.com/a/b.(*T).M -> b.(*T).M; core::ptr::drop_in_place -> ptr::drop_in_place.
+  function shortName(name) {
+    var head = name.search(/[(\[<]/);
+    if (head < 0) head = name.length;
+    var slash = name.lastIndexOf("/", head - 1);
+    if (slash >= 0 && slash < head) return name.slice(slash + 1);
+    if (head === name.length) {
+      var last = name.lastIndexOf("::");
+      var second = last > 0 ? name.lastIndexOf("::", last - 1) : -1;
+      if (second >= 0) return name.slice(second + 2);
+    }
+    return name;
   }
 
   function rowY(d) {

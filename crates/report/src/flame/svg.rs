@@ -199,8 +199,9 @@ fn frame(out: &mut String, name: &str, details: &str, at: Geometry, fill: &str) 
     ));
 }
 
-/// The name cut to fit `width` pixels, ending in `..` when cut; empty when fewer than three
-/// characters fit (the script does the same when zooming).
+/// The name as it fits `width` pixels: whole if it fits, else without its package path
+/// ([`short_name`]), cut and ending in `..` if that is still too long; empty when fewer than
+/// three characters fit (the script does the same when zooming).
 pub(crate) fn fit(name: &str, width: f64) -> String {
     let fits = ((width - 6.0) / (FONT_SIZE * CHAR_WIDTH)).floor();
     if fits < 3.0 {
@@ -210,9 +211,30 @@ pub(crate) fn fit(name: &str, width: f64) -> String {
     if name.chars().count() <= fits {
         return name.to_string();
     }
+    let name = short_name(name);
+    if name.chars().count() <= fits {
+        return name.to_string();
+    }
     let mut s: String = name.chars().take(fits - 2).collect();
     s.push_str("..");
     s
+}
+
+/// A function name without the path that its package name already implies: Go's
+/// `github.com/a/b.(*T).M` becomes `b.(*T).M`, Rust's `core::ptr::drop_in_place` becomes
+/// `ptr::drop_in_place`; names with generic or trait parts (`<`) stay whole.
+pub(crate) fn short_name(name: &str) -> &str {
+    let head = name.find(['(', '[', '<']).unwrap_or(name.len());
+    if let Some(slash) = name[..head].rfind('/') {
+        return &name[slash + 1..];
+    }
+    if head == name.len() {
+        let mut segments = name.rmatch_indices("::");
+        if let (Some(_), Some((second, _))) = (segments.next(), segments.next()) {
+            return &name[second + 2..];
+        }
+    }
+    name
 }
 
 /// Values as the report prints them, and percentages of the report's total.

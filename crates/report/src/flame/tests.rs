@@ -5,7 +5,7 @@ use sextant_profile::{
     Function, FunctionId, Label, Line, Location, LocationId, Profile, Sample, ValueType,
 };
 
-use super::svg::{PAD, WIDTH, diff_color, escape, fit, package, package_color};
+use super::svg::{PAD, WIDTH, diff_color, escape, fit, package, package_color, short_name};
 use super::*;
 use crate::report::Options;
 
@@ -268,6 +268,25 @@ fn names_are_cut_to_fit_and_escaped() {
     // (60 - 6) / 7.08 = 7.6: seven characters, the last two of them "..".
     assert_eq!(fit("runtime.mallocgc", 60.0), "runti..");
     assert_eq!(fit("anything", 20.0), "");
+    // Too long whole, the package path goes first: 130 px hold 17 characters.
+    assert_eq!(
+        fit("github.com/acme/shop/cache.buildFrame", 130.0),
+        "cache.buildFrame"
+    );
+    assert_eq!(
+        fit("github.com/acme/shop/cache.buildFrame", 100.0),
+        "cache.build.."
+    );
+    assert_eq!(short_name("net/http.(*conn).serve"), "http.(*conn).serve");
+    assert_eq!(
+        short_name("sextant::cpu::signal::handler"),
+        "signal::handler"
+    );
+    assert_eq!(
+        short_name("<alloc::vec::Vec<T> as Drop>::drop"),
+        "<alloc::vec::Vec<T> as Drop>::drop"
+    );
+    assert_eq!(short_name("main.main"), "main.main");
     assert_eq!(
         escape("<T as A>::f&\"x\""),
         "&lt;T as A&gt;::f&amp;&quot;x&quot;"
