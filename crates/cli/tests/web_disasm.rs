@@ -293,6 +293,85 @@ fn web_disassemble_view_shows_the_report() {
     assert!(response.contains(&format!("      30ms       30ms {:>10x}: ", insts[0].0)));
 }
 
+/// The source position (file, line) the debug information gives the instruction at `addr`.
+fn position(bin: &str, start: u64, end: u64, addr: u64) -> (String, i64) {
+    let asm = stdout_of(
+        "objdump",
+        &[
+            "--disassemble",
+            "--line-numbers",
+            "--no-show-raw-insn",
+            &format!("--start-address={start:#x}"),
+            &format!("--stop-address={end:#x}"),
+            bin,
+        ],
+    );
+    let mut pos = (String::new(), 0);
+    for l in asm.lines() {
+        if let Some((file, line)) = l.rsplit_once(':')
+            && file.starts_with('/')
+            && let Ok(n) = line.trim().parse()
+        {
+            pos = (file.to_string(), n);
+        }
+        if l.trim()
+            .split_once(":\t")
+            .map(|(a, _)| u64::from_str_radix(a, 16))
+            == Some(Ok(addr))
+        {
+            return pos;
+        }
+    }
+    panic!("no instruction at {addr:#x}");
+}
+
+#[test]
+fn weblist_opens_each_sampled_line_onto_its_instructions() {
+    if !have_binutils() {
+        println!("note: GNU binutils are not installed; skipping -weblist");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_sextant");
+    let (name, start, end) = function(bin);
+    let insts = instructions(bin, start, end);
+    let a = insts[0].0;
+    let (file, line) = position(bin, start, end, a);
+    assert!(
+        std::path::Path::new(&file).exists(),
+        "{file} (the source) is not on disk"
+    );
+    let mut p = profile(bin, &name, a, insts[2].0, "");
+    // The samples carry the binary's own source positions, as a symbolized profile does.
+    p.function[0].filename = file.clone();
+    for l in &mut p.location {
+        l.line[0].line = line;
+    }
+    let path = write_profile(&p, "weblist");
+    let out = Command::new(bin)
+        .args(["pprof", &format!("-weblist={}", regex_quote(&name))])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = String::from_utf8_lossy(&out.stdout);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    // Both samples sit on one source line: 50ms there, 30ms of it on the first instruction.
+    let row = format!("<span class=\"line live has-asm\">      50ms       50ms {line:>6}:");
+    let at = html
+        .find(&row)
+        .unwrap_or_else(|| panic!("no row {row:?} in {html}"));
+    let asm = &html[at..];
+    let asm = &asm[asm.find("<span class=\"asm\">").unwrap()..];
+    let asm = &asm[..asm.find("</span>").unwrap()];
+    let first = format!("      30ms       30ms {a:>10x}: ");
+    assert!(asm.contains(&first), "{asm}");
+}
+
 /// Go's `regexp.QuoteMeta`.
 fn regex_quote(s: &str) -> String {
     let mut out = String::new();

@@ -98,6 +98,39 @@ struct Found {
     nodes: Vec<AddrNode>,
 }
 
+/// A disassembled function with the samples of its instructions (for renderers other than
+/// text, such as the web UI's source view).
+#[derive(Debug, Clone)]
+pub struct AsmFunction {
+    /// The symbol's names; the first is the one printed.
+    pub names: Vec<String>,
+    /// The instructions, in address order.
+    pub insts: Vec<AsmInst>,
+}
+
+/// One instruction with its samples.
+#[derive(Debug, Clone)]
+pub struct AsmInst {
+    /// The instruction's file address.
+    pub addr: u64,
+    /// The instruction as the disassembler prints it.
+    pub text: String,
+    /// The function the debug information names, else the sampled node's.
+    pub function: String,
+    /// The source file's base name.
+    pub file: String,
+    /// The source line (0 when unknown).
+    pub line: i64,
+    /// The flat value of the samples on the instruction (divided under `-mean`).
+    pub flat: i64,
+    /// The cumulative value.
+    pub cum: i64,
+    /// The flat value as the report prints it, `.` for zero.
+    pub flat_format: String,
+    /// The cumulative value as the report prints it, `.` for zero.
+    pub cum_format: String,
+}
+
 impl Report {
     /// Prints the disassembly of the functions matching the report's symbol regexp
     /// (`-disasm=regexp`), at most `max_funcs` of them (the heaviest first) when given, else
@@ -114,14 +147,39 @@ impl Report {
         max_funcs: Option<usize>,
         w: &mut dyn Write,
     ) -> Result<(), Error> {
-        let rx = self
-            .options
-            .symbol
-            .clone()
-            .unwrap_or_else(|| Regex::new("").expect("the empty regexp compiles"));
-        let (table, g) = self.address_graph(p);
         let mut out = format!("Total: {}\n", self.format_value(self.total));
-        let mut found = find_symbols(p, &table, &g, &rx, obj, &mut out);
+        let (functions, notes) = self.disasm_functions(p, obj, max_funcs)?;
+        for note in &notes {
+            out.push_str(note);
+            out.push('\n');
+        }
+        if functions.is_empty() {
+            w.write_all(out.as_bytes())?;
+            return Err(Error::NoMatches(self.symbol_regexp().as_str().to_string()));
+        }
+        for f in &functions {
+            self.print_routine(f, &mut out);
+        }
+        w.write_all(out.as_bytes())?;
+        Ok(())
+    }
+
+    /// The functions `-disasm` would print, with the lines it prints about binaries it could
+    /// not use (unreadable, another build); no function is not an error here.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the disassembler fails on a binary it could open.
+    pub fn disasm_functions(
+        &mut self,
+        p: &Profile,
+        obj: &dyn ObjTool,
+        max_funcs: Option<usize>,
+    ) -> Result<(Vec<AsmFunction>, Vec<String>), Error> {
+        let rx = self.symbol_regexp();
+        let (table, g) = self.address_graph(p);
+        let mut notes = Vec::new();
+        let mut found = find_symbols(p, &table, &g, &rx, obj, &mut notes);
         let by_name = |a: &Found, b: &Found| {
             a.sym.names[0]
                 .cmp(&b.sym.names[0])
@@ -138,18 +196,41 @@ impl Report {
                 found.truncate(max);
             }
         }
-        if found.is_empty() {
-            w.write_all(out.as_bytes())?;
-            return Err(Error::NoMatches(rx.as_str().to_string()));
-        }
-        for f in &found {
+        let mut functions = Vec::with_capacity(found.len());
+        for f in found {
             let insts = obj
                 .disasm(&f.file, f.sym.start, f.sym.end)
                 .map_err(io::Error::other)?;
-            self.print_routine(f, &insts, &mut out);
+            let insts = annotate(&insts, &f.nodes)
+                .into_iter()
+                .map(|n| {
+                    let (flat, cum) = (div(n.flat, n.flat_div), div(n.cum, n.cum_div));
+                    AsmInst {
+                        addr: n.addr,
+                        text: n.text,
+                        function: n.function,
+                        file: n.file,
+                        line: n.line,
+                        flat,
+                        cum,
+                        flat_format: self.value_or_dot(flat),
+                        cum_format: self.value_or_dot(cum),
+                    }
+                })
+                .collect();
+            functions.push(AsmFunction {
+                names: f.sym.names,
+                insts,
+            });
         }
-        w.write_all(out.as_bytes())?;
-        Ok(())
+        Ok((functions, notes))
+    }
+
+    fn symbol_regexp(&self) -> Regex {
+        self.options
+            .symbol
+            .clone()
+            .unwrap_or_else(|| Regex::new("").expect("the empty regexp compiles"))
     }
 
     /// The graph at address granularity with inlined frames folded into their caller, as
@@ -177,13 +258,15 @@ impl Report {
         (table, g)
     }
 
-    fn print_routine(&self, f: &Found, insts: &[Inst], out: &mut String) {
-        let (flat, cum) = sums(&f.nodes);
+    fn print_routine(&self, f: &AsmFunction, out: &mut String) {
+        // pprof sums the nodes; each node is on exactly one instruction, so the sums agree.
+        let flat: i64 = f.insts.iter().map(|i| i.flat).sum();
+        let cum: i64 = f.insts.iter().map(|i| i.cum).sum();
         out.push_str(&format!(
             "ROUTINE ======================== {}\n",
-            f.sym.names[0]
+            f.names[0]
         ));
-        for name in &f.sym.names[1..] {
+        for name in &f.names[1..] {
             out.push_str(&format!("    AKA ======================== {name}\n"));
         }
         out.push_str(&format!(
@@ -192,12 +275,12 @@ impl Report {
             self.format_value(cum),
             percentage(cum, self.total)
         ));
-        let (mut function, mut file, mut line) = (String::new(), String::new(), 0i64);
-        for n in annotate(insts, &f.nodes) {
+        let (mut function, mut file, mut line) = ("", "", 0i64);
+        for n in &f.insts {
             let mut loc = String::new();
             // The position is printed only where it changes.
             if n.function != function || n.file != file || n.line != line {
-                (function, file, line) = (n.function.clone(), n.file.clone(), n.line);
+                (function, file, line) = (&n.function, &n.file, n.line);
                 if !n.function.is_empty() {
                     loc = format!("{} ", n.function);
                 }
@@ -208,8 +291,7 @@ impl Report {
                     }
                 }
             }
-            let flat = self.value_or_dot(div(n.flat, n.flat_div));
-            let cum = self.value_or_dot(div(n.cum, n.cum_div));
+            let (flat, cum) = (&n.flat_format, &n.cum_format);
             if loc.is_empty() {
                 out.push_str(&format!(
                     "{flat:>10} {cum:>10} {:>10x}: {}\n",
@@ -241,14 +323,14 @@ impl Report {
 
 /// pprof's `symbolsFromBinaries` and `nodesPerSymbol`: the matching symbols of the binaries
 /// whose sampled functions match `rx`, each with the nodes inside it. A binary that cannot be
-/// read is reported on a line of `out` and skipped, as pprof does.
+/// read is skipped with a line in `notes`, which pprof prints.
 fn find_symbols(
     p: &Profile,
     table: &NodeTable,
     g: &Graph,
     rx: &Regex,
     obj: &dyn ObjTool,
-    out: &mut String,
+    notes: &mut Vec<String>,
 ) -> Vec<Found> {
     let mut objfiles: Vec<&str> = Vec::new();
     for &n in &g.nodes {
@@ -274,7 +356,7 @@ fn find_symbols(
         let base = match obj.base(&m.filename, m, first) {
             Ok(b) => b,
             Err(e) => {
-                out.push_str(&format!("{e}\n"));
+                notes.push(e);
                 continue;
             }
         };

@@ -26,6 +26,7 @@ pub(crate) const COMMANDS: &[&str] = &[
     "svg",
     "callgrind",
     "list",
+    "weblist",
     "disasm",
     "topproto",
     "flame",
@@ -335,7 +336,7 @@ impl Config {
                 self.granularity = "addresses".into();
                 self.noinlines = true;
             }
-            "list" => {
+            "list" | "weblist" => {
                 trim = false;
                 self.granularity = "lines".into();
             }

@@ -168,6 +168,13 @@ fn generate(
         let written = if cfg.command == "disasm" {
             let objtool = sextant_report::disasm::Binutils::default();
             rpt.disasm(&prepared.profile, &objtool, None, target)
+        } else if cfg.command == "weblist" {
+            let mut notes = Vec::new();
+            let r = web::weblist(&mut rpt, &prepared.profile, target, &mut notes);
+            for n in notes {
+                let _ = writeln!(stderr, "{n}");
+            }
+            r
         } else {
             flame::generate(&mut rpt, &cfg.command, &prepared.profile, target)
         };
@@ -283,7 +290,7 @@ fn report_options(prepared: &Prepared, cfg: &Config) -> Result<Options, Failure>
         "tree" | "peek" => Format::Tree,
         "tags" => Format::Tags,
         "callgrind" => Format::Callgrind,
-        "list" => Format::List,
+        "list" | "weblist" => Format::List,
         "dot" | "png" | "pdf" | "gif" | "ps" | "svg" => Format::Dot,
         "comments" => Format::Comments,
         _ => Format::Text,

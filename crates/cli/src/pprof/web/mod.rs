@@ -14,6 +14,9 @@ mod http;
 mod page;
 mod params;
 mod views;
+mod weblist;
+
+pub(crate) use weblist::standalone as weblist;
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};

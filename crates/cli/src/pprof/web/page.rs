@@ -8,6 +8,8 @@ use std::fmt::Write as _;
 const CSS: &str = include_str!("../../../../../web/ui/common.css");
 /// The script of every page: menus, selection, search, graph pan/zoom, table sorting.
 const VIEWER_JS: &str = include_str!("../../../../../web/ui/viewer.js");
+/// The source view's script: a click on a line opens its instructions.
+const WEBLIST_JS: &str = super::weblist::WEBLIST_JS;
 
 /// The views of the View menu: (id, path, label, help), in go tool pprof's order.
 const VIEWS: &[(&str, &str, &str, &str)] = &[
@@ -116,7 +118,7 @@ pub(crate) fn render(page: &Page<'_>) -> String {
     let _ = write!(
         h,
         "<script id=\"nodes-data\" type=\"application/json\">{}</script>\n\
-         <script>\n{VIEWER_JS}</script>\n</body>\n</html>\n",
+         <script>\n{VIEWER_JS}{WEBLIST_JS}</script>\n</body>\n</html>\n",
         json_strings(page.nodes)
     );
     h

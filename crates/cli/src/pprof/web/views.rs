@@ -9,7 +9,7 @@ use super::super::config::Config;
 use super::super::{Failure, graphviz, option_failure, report_options};
 use super::http::{Request, Response};
 use super::page::{self, Page, escape};
-use super::{State, params};
+use super::{State, params, weblist};
 
 /// Most rows the Top view lists (pprof's web UI sets `nodecount` to 500 there).
 const TOP_NODES: i64 = 500;
@@ -218,7 +218,7 @@ pub(super) fn disasm(state: &State, req: &Request) -> Response {
 }
 
 /// `/ui/source`: the `-list` report of the functions `f` matches, one block per function,
-/// lines with samples marked.
+/// lines with samples marked and their instructions a click away (pprof's weblist).
 pub(super) fn source(state: &State, req: &Request) -> Response {
     let f = req.param("f").to_string();
     let mut m = match make(state, req, "list", Some(&f), |_| {}) {
@@ -229,53 +229,17 @@ pub(super) fn source(state: &State, req: &Request) -> Response {
     if let Err(e) = m.rpt.generate(&m.prepared.profile, &mut out) {
         return error_page(state, req, 400, &e.to_string());
     }
-    let body = source_html(&String::from_utf8_lossy(&out));
+    // The instructions are a bonus: a binary that is missing or rebuilt leaves them out.
+    let mut notes = Vec::new();
+    let asm = weblist::assembly(
+        &mut m.rpt,
+        &m.prepared.profile,
+        Some(MAX_FUNCTIONS),
+        &mut notes,
+    );
+    let body = weblist::html(&String::from_utf8_lossy(&out), &asm);
     let legend = m.rpt.profile_labels(&m.prepared.profile);
     render(state, req, &m.prepared, &legend, &[], "list", false, body)
-}
-
-/// The `-list` text as HTML: each `ROUTINE` a section, each source line a row, the rows with
-/// samples (a flat or cum value other than `.`) marked `live`.
-fn source_html(text: &str) -> String {
-    let mut h = String::from("<div class=\"source\">\n");
-    let mut open = false;
-    let mut lines = text.lines().peekable();
-    while let Some(line) = lines.next() {
-        if let Some(rest) = line.strip_prefix("ROUTINE ======================== ") {
-            if open {
-                h.push_str("</pre></div>\n");
-            }
-            let (name, file) = rest.split_once(" in ").unwrap_or((rest, ""));
-            h.push_str(&format!(
-                "<div class=\"routine\"><h2>{} <span class=\"file\">{}</span></h2>\n",
-                escape(name),
-                escape(file)
-            ));
-            if let Some(total) = lines.next_if(|l| l.contains("(flat, cum)")) {
-                h.push_str(&format!(
-                    "<div class=\"total\">{}</div>\n",
-                    escape(total.trim())
-                ));
-            }
-            h.push_str("<pre>");
-            open = true;
-            continue;
-        }
-        if !open {
-            // "Total: ..." before the first routine.
-            h.push_str(&format!("<div class=\"total\">{}</div>\n", escape(line)));
-            continue;
-        }
-        let mut cols = line.split_whitespace();
-        let live = matches!((cols.next(), cols.next()), (Some(a), Some(b)) if a != "." || b != ".");
-        let class = if live { "line live" } else { "line" };
-        h.push_str(&format!("<span class=\"{class}\">{}</span>", escape(line)));
-    }
-    if open {
-        h.push_str("</pre></div>\n");
-    }
-    h.push_str("</div>");
-    h
 }
 
 /// `/ui/download`: the profile as loaded, gzip-compressed protobuf.
@@ -443,21 +407,5 @@ mod tests {
     #[test]
     fn node_names_come_from_the_tooltips_by_id() {
         assert_eq!(node_names(DOT), vec!["", "main.run", "main.(*T).\"q\""]);
-    }
-
-    #[test]
-    fn source_rows_with_samples_are_marked() {
-        let html = source_html(
-            "Total: 1s\nROUTINE ======================== main.f in a.go\n     \
-             1s    1s (flat, cum) 100% of Total\n         .          .      1:func f() {\n     \
-             10ms       1s      2:\tg()\n",
-        );
-        assert!(html.contains("<h2>main.f <span class=\"file\">a.go</span></h2>"));
-        assert!(
-            html.contains(
-                "<span class=\"line\">         .          .      1:func f() {</span><span"
-            )
-        );
-        assert!(html.contains("<span class=\"line live\">     10ms       1s      2:\tg()</span>"));
     }
 }
