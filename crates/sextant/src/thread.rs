@@ -1,5 +1,5 @@
 //! `std::thread`'s `spawn` and `Builder`, recording who creates threads for the
-//! `threadcreate` profile ([`crate::lookup`]`("threadcreate")`).
+//! `threadcreate` profile ([`crate::lookup()`]`("threadcreate")`).
 //!
 //! ```
 //! let handle = sextant::thread::Builder::new()

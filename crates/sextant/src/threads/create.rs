@@ -17,7 +17,7 @@ use crate::stackwalk::{ProfileBuilder, TRUNCATED};
 use super::UNKNOWN_CREATOR_FUNCTION;
 use super::dump::locations;
 use super::proc;
-use super::signal::Stack;
+use super::round::Stack;
 use super::text::{self, Frames};
 
 /// A creation stack: its addresses, and whether it was cut at the depth limit.

@@ -1,5 +1,5 @@
 //! Thread dumps (Go's `goroutine` profile, ours is `threads`) and the `threadcreate`
-//! profile, read through [`crate::lookup`].
+//! profile, read through [`crate::lookup()`].
 //!
 //! ```no_run
 //! // Go's `pprof.Lookup("goroutine").WriteTo(os.Stdout, 2)`:
@@ -53,7 +53,8 @@
 mod create;
 mod dump;
 mod proc;
-pub(crate) mod signal;
+mod round;
+mod signal;
 mod snapshot;
 mod text;
 pub(crate) mod walker;
@@ -66,6 +67,7 @@ use crate::error::Result;
 
 pub(crate) use create::{Live, record as record_creation};
 pub(crate) use proc::{StatFiles, State, TaskDir, gettid};
+pub(crate) use round::Wait;
 pub(crate) use snapshot::{ThreadStack, ask, capture_self};
 
 /// The pseudo-function standing for the stack of a thread that did not answer the dump's

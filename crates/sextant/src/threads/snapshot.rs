@@ -1,5 +1,5 @@
 //! Every thread's stack at one instant: the calling thread unwinds itself, the others are
-//! asked by signal ([`super::signal`]), each with the name and state `/proc` gave just
+//! asked by signal ([`super::round`]), each with the name and state `/proc` gave just
 //! before it was signalled (a signalled thread wakes up to answer, so its state is read
 //! first).
 
@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::stackwalk::{MAX_DEPTH, Regs, UNWIND_FAILED};
 
 use super::proc::{self, Stat, State};
-use super::signal::{self, Answer, Stack, Wait};
+use super::round::{self, Answer, Stack, Wait};
 use super::walker;
 
 /// How long a dump waits: a thread gets 250 ms to answer (a runnable thread on a loaded
@@ -57,7 +57,7 @@ pub(crate) fn capture_self() -> Stack {
 /// # Errors
 ///
 /// When `/proc/self/task` or `/proc/self/maps` cannot be read, or the signal cannot be
-/// used (see [`signal::signal`]).
+/// used (see [`super::signal()`]).
 pub(crate) fn dump() -> Result<Vec<ThreadStack>> {
     let me = proc::gettid();
     let tids = proc::list_threads()?;
@@ -83,7 +83,7 @@ pub(crate) fn dump() -> Result<Vec<ThreadStack>> {
 ///
 /// # Errors
 ///
-/// As [`signal::round`].
+/// As [`round::round`].
 pub(crate) fn ask(threads: Vec<(i32, Stat)>, wait: Wait) -> Result<Vec<ThreadStack>> {
     // Exited threads not yet reaped cannot run a handler: not asked.
     let tids: Vec<i32> = threads
@@ -91,7 +91,7 @@ pub(crate) fn ask(threads: Vec<(i32, Stat)>, wait: Wait) -> Result<Vec<ThreadSta
         .filter(|(_, s)| !s.state.is_dead())
         .map(|(t, _)| *t)
         .collect();
-    let mut answers = signal::round(&tids, wait)?.into_iter();
+    let mut answers = round::round(&tids, wait)?.into_iter();
     let mut out = Vec::with_capacity(threads.len());
     for (tid, stat) in threads {
         let answer = if stat.state.is_dead() {

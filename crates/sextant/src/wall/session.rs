@@ -10,8 +10,7 @@ use sextant_symbolize::loaded_modules;
 
 use super::build::{Aggregate, Header, build};
 use crate::error::{Error, Result};
-use crate::threads::signal::Wait;
-use crate::threads::{StatFiles, TaskDir, ask, gettid, walker};
+use crate::threads::{StatFiles, TaskDir, Wait, ask, gettid, walker};
 
 /// One wall profile at a time: its rounds would otherwise interleave with the other's.
 static ACTIVE: AtomicBool = AtomicBool::new(false);

@@ -104,10 +104,15 @@ fn dump_header(line: &str) -> Option<i32> {
     tid.parse().ok()
 }
 
-/// Creates a thread through `sextant::thread` that waits on `rx`.
+/// Creates a thread through `sextant::thread` that waits on `rx`; returns it with its id.
 #[inline(never)]
-fn start_tracked_worker(rx: std::sync::mpsc::Receiver<()>) -> std::thread::JoinHandle<()> {
-    sextant::thread::spawn(move || park_on_channel(rx))
+fn start_tracked_worker(rx: std::sync::mpsc::Receiver<()>) -> (std::thread::JoinHandle<()>, i32) {
+    let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+    let h = sextant::thread::spawn(move || {
+        tid_tx.send(gettid()).unwrap();
+        park_on_channel(rx)
+    });
+    (h, tid_rx.recv().unwrap())
 }
 
 #[test]
@@ -115,7 +120,8 @@ fn debug_2_dumps_each_thread_as_go_dumps_goroutines() {
     let _g = serial();
     let parked = Parked::new(2, 1);
     let (tx, rx) = std::sync::mpsc::channel();
-    let tracked = start_tracked_worker(rx);
+    let (tracked, tracked_tid) = start_tracked_worker(rx);
+    wait_asleep(&[tracked_tid]);
     let t = text("threads", 2);
     tx.send(()).unwrap();
     tracked.join().unwrap();
