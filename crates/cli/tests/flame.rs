@@ -254,3 +254,28 @@ fn flame_graph_goes_to_the_output_file() {
     assert!(frames.len() > 3);
     assert!(svg.contains("Type: inuse_space"));
 }
+
+#[test]
+fn flame_graph_values_follow_unit() {
+    // 35.67 s in milliseconds, as pprof's -unit=ms scales it.
+    let svg = pprof(&["-flame", "-unit=ms", "go1.19.cpu.pb.gz"]);
+    assert!(
+        svg.contains("<title>all (35670ms, 100.00%)</title>"),
+        "no ms root title"
+    );
+    // Without -unit each value takes its own best unit.
+    let svg = pprof(&["-flame", "go1.19.cpu.pb.gz"]);
+    assert!(svg.contains("<title>all (35.67s, 100.00%)</title>"));
+}
+
+#[test]
+fn folded_base_profile_holds_the_net_change() {
+    // Go's -top headers: 35.67 s in cpu.pb.gz, 11.90 s in cpu2.pb.gz.
+    let net = parse_folded(&pprof(&[
+        "-folded",
+        "-base=go1.19.cpu2.pb.gz",
+        "go1.19.cpu.pb.gz",
+    ]));
+    assert_eq!(net.values().sum::<i64>(), 35_670_000_000 - 11_900_000_000);
+    assert!(net.values().any(|&v| v < 0), "some stack shrank");
+}
