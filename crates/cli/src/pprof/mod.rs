@@ -42,6 +42,9 @@ formats:
   -traces           every sample with its stack
   -tree             call graph as text: each node with callers and callees
   -peek=regexp      -tree for the functions matching regexp
+  -list=regexp      source of the functions matching regexp, annotated
+  -weblist=regexp   -list as an HTML page; a click on a line shows its instructions
+  -disasm=regexp    machine code of the functions matching regexp (GNU binutils)
   -raw              the profile as text
   -dot, -svg, -png, -pdf, -gif, -ps
                     call graph (images through Graphviz's dot)

@@ -193,6 +193,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_loopback_peers_count_as_local() {
+        assert!(is_loopback("127.0.0.1".parse().unwrap()));
+        assert!(is_loopback("127.3.2.1".parse().unwrap()));
+        assert!(is_loopback("::1".parse().unwrap()));
+        assert!(is_loopback("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(!is_loopback("192.168.1.5".parse().unwrap()));
+        assert!(!is_loopback("::ffff:10.0.0.1".parse().unwrap()));
+        assert!(is_localhost("localhost") && is_localhost("::1"));
+        assert!(!is_localhost("0.0.0.0"));
+    }
+
+    #[test]
     fn addresses_split_as_go_splits_them() {
         assert_eq!(split_host_port(":0").unwrap(), ("localhost".into(), 0));
         assert_eq!(
