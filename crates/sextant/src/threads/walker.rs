@@ -116,7 +116,9 @@ pub(crate) fn cover(sp: u64) -> Result<()> {
 
 fn modules_hash(maps: &[MapEntry]) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    for m in maps.iter().filter(|m| m.execute) {
+    // Only mappings the walker parses tables from: anonymous executable memory (a JIT's)
+    // has none, and changing it must not rebuild the walker.
+    for m in maps.iter().filter(|m| m.execute && !m.path.is_empty()) {
         (m.start, m.end, m.offset, &m.path).hash(&mut h);
     }
     h.finish()
