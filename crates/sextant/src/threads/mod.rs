@@ -33,7 +33,14 @@
 //!   reads it as a legacy count profile (addresses only).
 //! - `debug=2`: one dump per thread in the shape of Go's goroutine dump, the calling thread
 //!   first: `thread TID "NAME" [STATE]:`, then `function(...)` and `\tfile:line +0xoff` per
-//!   frame (`[STATE, no response]` for a thread that did not answer).
+//!   frame (`[STATE, no response]` for a thread that did not answer), and for a thread
+//!   created through [`crate::thread`], Go's `created by FUNCTION` with its place.
+//!
+//! The calling thread's stack starts with sextant's own frames (the dump itself), as a
+//! goroutine dump in Go shows `runtime/pprof`'s. A thread that sleeps is woken by the signal
+//! and goes back to sleep; the system calls it was in are restarted (`SA_RESTART`), or
+//! return `EINTR` where the kernel never restarts them (`nanosleep`, `epoll_wait`), which
+//! std and async runtimes retry.
 //!
 //! # The `threadcreate` profile
 //!
@@ -48,7 +55,8 @@
 //!
 //! Linux only. Another library that later replaces the signal's handler makes dumps fail
 //! with an error rather than chain to it. Libraries loaded after the first dump are unwound
-//! with tables as soon as a dump sees them in `/proc/self/maps`.
+//! with tables as soon as a dump sees them in `/proc/self/maps`. A thread stopped by a
+//! debugger in the middle of the handler keeps one request slot until it resumes.
 
 mod create;
 mod dump;
