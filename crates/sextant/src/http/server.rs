@@ -10,6 +10,9 @@
 //! one too ([`Builder::write_timeout`], or 30 s without progress), so no client can hold a
 //! thread for long by sending or reading nothing. [`Server::stop`] shuts every connection's
 //! socket down, which ends their reads, writes and waits at once.
+//!
+//! The listener thread is named `sextant-http`, connection threads `sextant-http-c` (Linux
+//! keeps 15 bytes of a thread's name), so thread dumps and profiles tell them apart.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -369,7 +372,7 @@ fn admit(stream: TcpStream, shared: &Arc<Shared>) {
     };
     let s = Arc::clone(shared);
     let spawned = std::thread::Builder::new()
-        .name("sextant-http-conn".into())
+        .name("sextant-http-c".into())
         .spawn(move || {
             let _done = Done(&s, id);
             serve_conn(stream, &s);
