@@ -282,8 +282,43 @@
     };
   }
 
+  // The Config menu: "Save as ..." stores this page's options under a name; the cross next to
+  // a saved entry deletes it. Both ask the server, then reload so that the menu shows the change.
+  function initConfigs() {
+    var save = document.getElementById("save-config");
+    if (save) {
+      save.addEventListener("click", function (e) {
+        e.preventDefault();
+        var name = window.prompt("Save options as");
+        if (!name) return;
+        var params = new URLSearchParams(window.location.search);
+        params.set("config", name);
+        send("./saveconfig?" + params.toString());
+      });
+    }
+    document.querySelectorAll(".config-delete").forEach(function (x) {
+      x.addEventListener("click", function (e) {
+        e.preventDefault();
+        e.stopPropagation();
+        var name = x.dataset.config;
+        if (!window.confirm("Delete config " + name + "?")) return;
+        send("./deleteconfig?config=" + encodeURIComponent(name));
+      });
+    });
+    function send(url) {
+      fetch(url).then(function (r) {
+        if (r.ok) {
+          window.location.reload();
+        } else {
+          r.text().then(function (t) { window.alert(t); });
+        }
+      });
+    }
+  }
+
   initMenus();
   initDetails();
+  initConfigs();
   initFlame();
   initSearch();
   initGraph();

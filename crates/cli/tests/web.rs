@@ -36,6 +36,11 @@ impl Drop for Server {
 
 /// Starts the web UI on the CPU fixture with `extra` flags before the profile.
 fn start(extra: &[&str]) -> Server {
+    start_with_env(extra, &[])
+}
+
+/// [`start`] with environment variables set for the server.
+fn start_with_env(extra: &[&str], env: &[(&str, &std::path::Path)]) -> Server {
     let mut args = vec![
         "pprof",
         "-http=127.0.0.1:0",
@@ -48,6 +53,7 @@ fn start(extra: &[&str]) -> Server {
         .args(&args)
         .current_dir(testdata())
         .env("TZ", "UTC")
+        .envs(env.iter().map(|&(k, v)| (k, v)))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -428,4 +434,51 @@ fn http_conflicts_are_usage_errors() {
     let out = run(&["pprof", "-http=nohostport", "go1.19.cpu.pb.gz"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("could not split http address"));
+}
+
+#[test]
+fn configs_are_saved_in_gos_settings_file_and_offered_in_the_menu() {
+    let dir = std::env::temp_dir().join(format!("sextant-web-configs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let s = start_with_env(&[], &[("XDG_CONFIG_HOME", &dir)]);
+    let saved = get(
+        &s,
+        "/ui/saveconfig?config=mine&f=walkTree&trim=f&si=samples",
+    );
+    assert_eq!(saved.status, 200, "{}", saved.text());
+    let file = dir.join("pprof/settings.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("settings.json")).unwrap();
+    // Go's config with empty values left out: focus set, trim false (so absent), the
+    // non-zero defaults kept, the sample index not saved.
+    let entry = &json["configs"][0];
+    assert_eq!(entry["name"], "mine");
+    assert_eq!(entry["focus"], "walkTree");
+    assert_eq!(entry["unit"], "minimum");
+    assert_eq!(entry["nodecount"], -1);
+    assert_eq!(entry["granularity"], "functions");
+    assert!(entry.get("trim").is_none() && entry.get("sample_index").is_none());
+    // The menu links the entry to the current page; it is marked where the page matches it.
+    let top = get(&s, "/ui/top?si=samples").text();
+    assert!(
+        top.contains(
+            "<a class=\"config-entry\" href=\"?f=walkTree&amp;si=samples&amp;trim=f\">mine"
+        ),
+        "{top}"
+    );
+    assert!(top.contains("\u{2713} Default"));
+    let here = get(&s, "/ui/top?f=walkTree&trim=f").text();
+    assert!(here.contains("\u{2713} mine"));
+    assert_eq!(get(&s, "/ui/deleteconfig?config=mine").status, 200);
+    let again = get(&s, "/ui/deleteconfig?config=mine");
+    assert_eq!(
+        (again.status, again.text().as_str()),
+        (400, "config mine not found\n")
+    );
+    assert_eq!(
+        get(&s, "/ui/saveconfig?f=x").status,
+        400,
+        "a name is required"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -10,6 +10,7 @@
 //! As in pprof, a server bound to a local name answers local clients only, and with no host
 //! it binds the loopback interface.
 
+mod configs;
 mod http;
 mod page;
 mod params;
@@ -184,6 +185,14 @@ fn route(state: &State, req: &Request) -> Response {
         "/ui/source" => views::source(state, req),
         "/ui/disasm" => views::disasm(state, req),
         "/ui/download" => views::download(state),
+        "/ui/saveconfig" => match configs::save(&state.cfg, &req.query) {
+            Ok(()) => Response::ok("text/plain; charset=utf-8", ""),
+            Err(e) => Response::text_error(400, &e),
+        },
+        "/ui/deleteconfig" => match configs::delete(req.param("config")) {
+            Ok(()) => Response::ok("text/plain; charset=utf-8", ""),
+            Err(e) => Response::text_error(400, &e),
+        },
         _ => Response::text_error(404, "404 page not found"),
     }
 }

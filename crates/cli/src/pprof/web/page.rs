@@ -96,6 +96,8 @@ pub(crate) struct Page<'a> {
     pub(crate) body: String,
     /// Whether the body fills the window without scrolling (graph, flame graph).
     pub(crate) full: bool,
+    /// The Config menu: Default and the saved configurations.
+    pub(crate) configs: &'a [super::configs::MenuEntry],
 }
 
 /// Renders `page` as a whole HTML document.
@@ -168,6 +170,30 @@ fn header(h: &mut String, page: &Page<'_>) {
     h.push_str(
         "<hr>\n<a id=\"reset\" href=\"?\" title=\"Show the whole profile\">Reset</a>\n\
          </div></div>\n\
+         <div class=\"menu\" id=\"config\"><div class=\"menu-name\">Config</div>\
+         <div class=\"submenu\">\n\
+         <a id=\"save-config\" href=\"#\" title=\"Save the current options under a name\">\
+         Save as ...</a>\n<hr>\n",
+    );
+    for c in page.configs {
+        let mark = if c.current { "\u{2713} " } else { "" };
+        let delete = if c.user {
+            format!(
+                " <span class=\"config-delete\" data-config=\"{}\" title=\"Delete\">\u{2715}</span>",
+                escape(&c.name)
+            )
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            h,
+            "<a class=\"config-entry\" href=\"?{}\">{mark}{}{delete}</a>",
+            escape(&c.query),
+            escape(&c.name)
+        );
+    }
+    h.push_str(
+        "</div></div>\n\
          <div class=\"menu\" id=\"download\"><div class=\"menu-name plain\">\
          <a href=\"./download\" title=\"Download the profile\">Download</a></div></div>\n\
          <input id=\"search\" type=\"text\" placeholder=\"Search regexp\" autocomplete=\"off\" \

@@ -47,6 +47,15 @@ const PARAMS: &[(&str, &str, Kind)] = &[
     ),
 ];
 
+/// The URL parameters of the options a saved configuration holds, with the options' names:
+/// all but `si` (Go does not save the sample index).
+pub(super) fn saved_params() -> impl Iterator<Item = (&'static str, &'static str)> {
+    PARAMS
+        .iter()
+        .filter(|p| p.0 != "si")
+        .map(|&(param, name, _)| (param, name))
+}
+
 /// A parsed value.
 enum Value {
     Bool(bool),

@@ -9,7 +9,7 @@ use super::super::config::Config;
 use super::super::{Failure, graphviz, option_failure, report_options};
 use super::http::{Request, Response};
 use super::page::{self, Page, escape};
-use super::{State, params, weblist};
+use super::{State, configs, params, weblist};
 
 /// Most rows the Top view lists (pprof's web UI sets `nodecount` to 500 there).
 const TOP_NODES: i64 = 500;
@@ -269,6 +269,7 @@ fn render(
     body: String,
 ) -> Response {
     let errors = prepared.warnings.clone();
+    let configs = configs::menu(&req.raw_query);
     let html = page::render(&Page {
         title: title(legend),
         view,
@@ -279,6 +280,7 @@ fn render(
         nodes,
         body,
         full,
+        configs: &configs,
     });
     Response::ok("text/html; charset=utf-8", html)
 }
