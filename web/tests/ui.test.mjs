@@ -10,7 +10,8 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -25,11 +26,14 @@ const shots = process.env.SCREENSHOTS || path.join(here, "screenshots");
 // only stops a broken build from hanging CI.
 const TIMEOUT = 30_000;
 
+const configHome = mkdtempSync(path.join(os.tmpdir(), "sextant-ui-test-"));
+
 function startServer() {
   const child = spawn(
     bin,
     ["pprof", "-http=127.0.0.1:0", "-no_browser", "-source_path=gen", "go1.19.cpu.pb.gz"],
-    { cwd: path.join(root, "testdata/go"), env: { ...process.env, TZ: "UTC" } },
+    // Saved configs go to a scratch directory, not the user's.
+    { cwd: path.join(root, "testdata/go"), env: { ...process.env, TZ: "UTC", XDG_CONFIG_HOME: configHome } },
   );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("no 'Serving web UI' line")), TIMEOUT);
@@ -185,6 +189,21 @@ test("the Sample menu switches the sample type", async (ctx, base) => {
   await page.close();
 });
 
+test("a config is saved from the Config menu and deleted again", async (ctx, base) => {
+  const page = await open(ctx, base + "/ui/top?f=walkTree");
+  page.on("dialog", (d) => d.accept(d.type() === "prompt" ? "ui-test" : undefined));
+  await page.click("#config .menu-name");
+  await Promise.all([page.waitForEvent("load"), page.click("#save-config")]);
+  await page.click("#config .menu-name");
+  const entry = page.locator(".config-entry", { hasText: "ui-test" });
+  assert.match(await entry.textContent(), /\u2713 ui-test/, "the saved config matches this page");
+  await shot(page, "config-menu");
+  await Promise.all([page.waitForEvent("load"), entry.locator(".config-delete").click()]);
+  assert.equal(await page.locator(".config-entry", { hasText: "ui-test" }).count(), 0);
+  noErrors(page);
+  await page.close();
+});
+
 async function main() {
   mkdirSync(shots, { recursive: true });
   const { child, url } = await startServer();
@@ -209,6 +228,7 @@ async function main() {
   } finally {
     await browser.close();
     child.kill();
+    rmSync(configHome, { recursive: true, force: true });
   }
   console.log(`${tests.length - failed} passed, ${failed} failed; screenshots in ${shots}`);
   process.exit(failed ? 1 : 0);
