@@ -250,7 +250,7 @@ fn disasm_refuses_a_binary_whose_build_id_differs() {
 }
 
 #[test]
-fn web_disassemble_view_shows_the_report() {
+fn web_disassemble_and_source_views_show_the_instructions() {
     if !have_binutils() {
         println!("note: GNU binutils are not installed; skipping /ui/disasm");
         return;
@@ -258,39 +258,59 @@ fn web_disassemble_view_shows_the_report() {
     let bin = env!("CARGO_BIN_EXE_sextant");
     let (name, start, end) = function(bin);
     let insts = instructions(bin, start, end);
-    let path = write_profile(&profile(bin, &name, insts[0].0, insts[2].0, ""), "web");
+    let (file, line) = position(bin, start, end, insts[0].0);
+    let mut p = profile(bin, &name, insts[0].0, insts[2].0, "");
+    p.function[0].filename = file;
+    for l in &mut p.location {
+        l.line[0].line = line;
+    }
+    let path = write_profile(&p, "web");
     let mut child = Command::new(bin)
         .args(["pprof", "-http=127.0.0.1:0", "-no_browser"])
         .arg(&path)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
+    let mut first = String::new();
     BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
+        .read_line(&mut first)
         .unwrap();
-    let port: u16 = line
+    let port: u16 = first
         .trim()
         .rsplit_once(':')
         .and_then(|(_, p)| p.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
-    let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    conn.set_read_timeout(Some(Duration::from_secs(60)))
-        .unwrap();
+        .unwrap_or_else(|| panic!("no address in {first:?}"));
+    let get = |path: &str| {
+        let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        write!(conn, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let mut response = String::new();
+        conn.read_to_string(&mut response).unwrap();
+        response
+    };
     let f = regex_quote(&name).replace('\\', "%5C");
-    write!(conn, "GET /ui/disasm?f={f} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
-    let mut response = String::new();
-    conn.read_to_string(&mut response).unwrap();
+    let disasm = get(&format!("/ui/disasm?f={f}"));
+    let source = get(&format!("/ui/source?f={f}"));
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_file(&path);
-    assert!(
-        response.starts_with("HTTP/1.1 200 OK"),
-        "{}",
-        &response[..200.min(response.len())]
-    );
-    assert!(response.contains(&format!("ROUTINE ======================== {name}")));
-    assert!(response.contains(&format!("      30ms       30ms {:>10x}: ", insts[0].0)));
+    for r in [&disasm, &source] {
+        assert!(
+            r.starts_with("HTTP/1.1 200 OK"),
+            "{}",
+            &r[..200.min(r.len())]
+        );
+    }
+    assert!(disasm.contains(&format!("ROUTINE ======================== {name}")));
+    let first_inst = format!("      30ms       30ms {:>10x}: ", insts[0].0);
+    assert!(disasm.contains(&first_inst));
+    // The Source view: the sampled line, with its instructions under it.
+    let row = format!("<span class=\"line live has-asm\">      50ms       50ms {line:>6}:");
+    let at = source
+        .find(&row)
+        .unwrap_or_else(|| panic!("no row {row:?}"));
+    assert!(source[at..].contains(&first_inst));
 }
 
 /// The source position (file, line) the debug information gives the instruction at `addr`.
