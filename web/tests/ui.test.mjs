@@ -141,6 +141,11 @@ test("column headers sort the table", async (ctx, base) => {
   await page.click("#toptable th[data-sort=cum]");
   const cums = await page.$$eval("#toptable tbody tr", (trs) => trs.map((tr) => Number(tr.dataset.cum)));
   assert.deepEqual(cums, [...cums].sort((a, b) => b - a));
+  // Sum% is recomputed in the new order; over all rows it is the golden -top's last sum%.
+  const sums = await page.$$eval("#toptable tbody tr td:nth-child(3)", (tds) => tds.map((td) => td.textContent));
+  assert.equal(sums[sums.length - 1], "99.78%");
+  const firstFlat = await page.textContent("#toptable tbody tr td:nth-child(2)");
+  assert.equal(sums[0], firstFlat, "the first row's sum is its flat share");
   noErrors(page);
   await page.close();
 });

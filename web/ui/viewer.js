@@ -238,8 +238,13 @@
       if (!isNaN(i)) toggle(i);
     });
     var current = table.dataset.sort || "flat", descending = true;
+    // A share as the report prints it (pprof's measurement.Percentage).
     function pct(v) {
-      return total === 0 ? "0%" : (v * 100 / total).toFixed(2) + "%";
+      var r = total === 0 ? 0 : (v * 100) / total;
+      var a = Math.abs(r);
+      if (a >= 99.95 && a <= 100.05) return "100%";
+      if (a >= 1) return r.toFixed(2) + "%";
+      return Number(r.toPrecision(1)) + "%";
     }
     function sortBy(col) {
       if (col === current) descending = !descending;
