@@ -3,9 +3,9 @@
 //! Go reads `runtime.MemStats.Mallocs` and `TotalAlloc` around a benchmark; Rust has no such
 //! counters, so the harness provides them: [`CountingAlloc`] wraps another allocator (the
 //! system's by default) and counts every allocation and its bytes, process-wide, as Go does.
-//! [`main!`](crate::main) installs it; a program with its own `#[global_allocator]` wraps that
-//! one instead (here the system's; the same shape will wrap `sextant::heap::Sampler` once the
-//! heap profiler exists):
+//! [`main!`](crate::main) installs it ([`DefaultAlloc`]: with the `memprofile` feature it wraps
+//! `sextant::heap::Sampler<System>`, the sampling allocator `-memprofile` reads); a program
+//! with its own `#[global_allocator]` wraps that one instead, here the system's:
 //!
 //! ```
 //! #[global_allocator]
@@ -16,6 +16,32 @@
 //! assert_eq!(v.len(), 100);
 //! ```
 //!
+//! and for `-memprofile` as well, with the sampler between the two (`MyAlloc` being any
+//! `GlobalAlloc` with a `const` constructor):
+//!
+//! ```
+//! # use std::alloc::{GlobalAlloc, Layout, System};
+//! # struct MyAlloc;
+//! # // SAFETY: forwards to the system allocator.
+//! # unsafe impl GlobalAlloc for MyAlloc {
+//! #     unsafe fn alloc(&self, l: Layout) -> *mut u8 { unsafe { System.alloc(l) } }
+//! #     unsafe fn dealloc(&self, p: *mut u8, l: Layout) { unsafe { System.dealloc(p, l) } }
+//! # }
+//! #[global_allocator]
+//! static ALLOC: sextant_bench::CountingAlloc<sextant::heap::Sampler<MyAlloc>> =
+//!     sextant_bench::CountingAlloc::new(sextant::heap::Sampler::new(MyAlloc));
+//!
+//! let v = vec![1u8; 100];
+//! assert!(sextant::heap::is_installed());
+//! # drop(v);
+//! ```
+//!
+//! Counting stays exact with the sampler underneath: every allocation passes through
+//! [`CountingAlloc`] first. When `-memprofile` is given, the sampler's own bookkeeping (a
+//! bucket for each new stack, the growth of its set of sampled objects) is allocated through
+//! the global allocator too and so counted in `B/op`; Go's profiler allocates off its heap. It
+//! is a few allocations per new stack, and `-memprofile` runs are not for measuring anyway.
+//!
 //! Design: the fast path is two relaxed `fetch_add`s on counters striped across cache lines by
 //! thread, so parallel benchmarks do not all contend on one line; a reader sums the stripes.
 //! `realloc` counts as one allocation of the new size, as Go counts a grown slice. Frees are not
@@ -24,6 +50,34 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+
+/// The global allocator [`main!`](crate::main) installs: [`CountingAlloc`] over
+/// `sextant::heap::Sampler<System>` with the `memprofile` feature (on by default), so that
+/// `-memprofile` has allocations to report, and over [`System`] without it.
+#[cfg(feature = "memprofile")]
+pub type DefaultAlloc = CountingAlloc<sextant::heap::Sampler<System>>;
+
+/// The global allocator [`main!`](crate::main) installs: [`CountingAlloc`] over
+/// `sextant::heap::Sampler<System>` with the `memprofile` feature (on by default), so that
+/// `-memprofile` has allocations to report, and over [`System`] without it.
+#[cfg(not(feature = "memprofile"))]
+pub type DefaultAlloc = CountingAlloc<System>;
+
+/// The value of [`DefaultAlloc`], for a `static`:
+///
+/// ```
+/// #[global_allocator]
+/// static ALLOC: sextant_bench::DefaultAlloc = sextant_bench::default_alloc();
+/// ```
+///
+/// Decided by this crate's features, not the caller's, since [`main!`](crate::main) expands in
+/// the benchmark's crate.
+pub const fn default_alloc() -> DefaultAlloc {
+    #[cfg(feature = "memprofile")]
+    return CountingAlloc::new(sextant::heap::Sampler::new(System));
+    #[cfg(not(feature = "memprofile"))]
+    return CountingAlloc::system();
+}
 
 /// Stripes of counters: enough that a 16-way parallel benchmark rarely shares one.
 const STRIPES: usize = 16;

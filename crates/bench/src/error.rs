@@ -22,16 +22,6 @@ pub enum Error {
         /// Why it was refused.
         why: String,
     },
-    /// A profiling flag whose collector is not part of Sextant yet.
-    #[error("{flag}: the {profiler} profiler ({module}) is not built yet")]
-    ProfilerNotBuilt {
-        /// The flag, such as `-cpuprofile`.
-        flag: String,
-        /// `CPU` or `heap`.
-        profiler: &'static str,
-        /// The Sextant module that will provide it.
-        module: &'static str,
-    },
     /// A flag whose support this build of the crate left out with a cargo feature.
     #[error("{flag}: sextant-bench was built without its `{feature}` feature")]
     FeatureDisabled {
@@ -43,6 +33,16 @@ pub enum Error {
     /// The `-cpuprofile` profile could not be created, started or written.
     #[error("-cpuprofile: {0}")]
     CpuProfile(String),
+    /// `-memprofile` was given, but the program's global allocator does not include
+    /// `sextant::heap::Sampler`, so no allocation would be recorded.
+    #[error(
+        "-memprofile: sextant::heap::Sampler is not this program's global allocator, so there \
+         are no allocations to profile"
+    )]
+    SamplerNotInstalled,
+    /// The `-memprofile` profile could not be created or written.
+    #[error("-memprofile: {0}")]
+    MemProfile(String),
     /// Writing the report failed.
     #[error("writing the results: {0}")]
     Io(#[from] std::io::Error),

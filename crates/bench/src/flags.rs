@@ -48,6 +48,13 @@ pub struct Options {
     /// `-cpuprofile`: where to write a CPU profile of the benchmark runs (Go's
     /// `-test.cpuprofile`); relative to [`output_dir`](Options::output_dir) when that is set.
     pub cpu_profile: Option<String>,
+    /// `-memprofile`: where to write an allocation profile after the benchmarks (Go's
+    /// `-test.memprofile`); relative to [`output_dir`](Options::output_dir) when that is set.
+    pub mem_profile: Option<String>,
+    /// `-memprofilerate`: the mean bytes between allocation samples for `-memprofile` (Go's
+    /// `-test.memprofilerate`); 0 (the default) or negative keeps `sextant::heap`'s default,
+    /// 512 KiB, as Go keeps `runtime.MemProfileRate`'s.
+    pub mem_profile_rate: i64,
     /// `-outputdir`: the directory for relative profile paths (Go's `-test.outputdir`); the
     /// working directory when unset.
     pub output_dir: Option<String>,
@@ -69,6 +76,8 @@ impl Default for Options {
             metrics: Vec::new(),
             verbose: false,
             cpu_profile: None,
+            mem_profile: None,
+            mem_profile_rate: 0,
             output_dir: None,
         }
     }
@@ -84,8 +93,8 @@ impl Options {
     ///
     /// # Errors
     ///
-    /// An unknown flag, a missing or malformed value, a profiling flag whose profiler does
-    /// not exist yet, or `-cpuprofile` without the `cpuprofile` feature.
+    /// An unknown flag, a missing or malformed value, or `-cpuprofile` (`-memprofile`)
+    /// without the `cpuprofile` (`memprofile`) feature.
     pub fn parse<S: AsRef<str>>(args: &[S]) -> Result<Options, Error> {
         let mut o = Options::default();
         let mut cargo_bench = false;
@@ -161,8 +170,19 @@ impl Options {
                     feature: "cpuprofile",
                 });
             }
+            "memprofile" if cfg!(feature = "memprofile") => {
+                self.mem_profile = Some(value.to_string()).filter(|v| !v.is_empty());
+            }
+            "memprofile" => {
+                return Err(Error::FeatureDisabled {
+                    flag: format!("-{name}"),
+                    feature: "memprofile",
+                });
+            }
+            // Go's flag.Int; without -memprofile it changes nothing, with or without the
+            // feature, so it is always accepted.
+            "memprofilerate" => self.mem_profile_rate = parse_go_int(value).map_err(bad)?,
             "outputdir" => self.output_dir = Some(value.to_string()).filter(|v| !v.is_empty()),
-            "memprofile" => return Err(not_built(name, "heap", "sextant::heap")),
             _ => return Err(Error::UnknownFlag(format!("-{name}"))),
         }
         Ok(())
@@ -186,16 +206,89 @@ fn is_known(name: &str) -> bool {
             | "metrics"
             | "cpuprofile"
             | "memprofile"
+            | "memprofilerate"
             | "outputdir"
     )
 }
 
-fn not_built(flag: &str, profiler: &'static str, module: &'static str) -> Error {
-    Error::ProfilerNotBuilt {
-        flag: format!("-{flag}"),
-        profiler,
-        module,
+/// Parses an integer as Go's `flag.Int` does (`strconv.ParseInt(s, 0, 64)`): an optional
+/// sign, then decimal, `0x` hexadecimal, `0o` or leading-`0` octal, or `0b` binary, with `_`
+/// between digits; the errors are the `flag` package's words.
+pub(crate) fn parse_go_int(s: &str) -> Result<i64, &'static str> {
+    const SYNTAX: &str = "parse error";
+    const RANGE: &str = "value out of range";
+    let (negative, unsigned) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if unsigned.is_empty() {
+        return Err(SYNTAX);
     }
+    let bytes = unsigned.as_bytes();
+    let (base, digits) = match bytes {
+        [b'0', p, _, ..] if p.eq_ignore_ascii_case(&b'x') => (16, &unsigned[2..]),
+        [b'0', p, _, ..] if p.eq_ignore_ascii_case(&b'o') => (8, &unsigned[2..]),
+        [b'0', p, _, ..] if p.eq_ignore_ascii_case(&b'b') => (2, &unsigned[2..]),
+        [b'0', ..] => (8, &unsigned[1..]),
+        _ => (10, unsigned),
+    };
+    let mut n: u64 = 0;
+    let mut underscores = false;
+    for c in digits.chars() {
+        if c == '_' {
+            underscores = true;
+            continue;
+        }
+        let d = c.to_digit(base).ok_or(SYNTAX)?;
+        // Go stops at the first overflow, before looking at the rest.
+        n = n
+            .checked_mul(u64::from(base))
+            .and_then(|n| n.checked_add(u64::from(d)))
+            .ok_or(RANGE)?;
+    }
+    if underscores && !underscores_ok(s) {
+        return Err(SYNTAX);
+    }
+    // Go's cutoff: -2^63 fits, 2^63 does not.
+    const CUTOFF: u64 = 1 << 63;
+    match negative {
+        false if n >= CUTOFF => Err(RANGE),
+        true if n > CUTOFF => Err(RANGE),
+        false => Ok(n as i64),
+        true => Ok((n as i64).wrapping_neg()),
+    }
+}
+
+/// Go's `underscoreOK`: each `_` sits between digits, or after a base prefix and before a
+/// digit.
+fn underscores_ok(s: &str) -> bool {
+    let s = s.strip_prefix(['-', '+']).unwrap_or(s).as_bytes();
+    // What came last: '^' the start, '0' a digit or base prefix, '_', or '!' anything else.
+    let mut saw = b'^';
+    let mut i = 0;
+    let mut hex = false;
+    if s.len() >= 2 && s[0] == b'0' && matches!(s[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
+        i = 2;
+        saw = b'0';
+        hex = s[1].eq_ignore_ascii_case(&b'x');
+    }
+    for &c in &s[i..] {
+        if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
+            saw = b'0';
+        } else if c == b'_' {
+            if saw != b'0' {
+                return false;
+            }
+            saw = b'_';
+        } else {
+            if saw == b'_' {
+                return false;
+            }
+            saw = b'!';
+        }
+    }
+    saw != b'_'
 }
 
 fn check_regexp(pattern: &str) -> Result<String, String> {
@@ -394,12 +487,72 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "memprofile")]
     #[test]
-    fn memprofile_says_its_profiler_is_not_built() {
+    fn memprofile_and_its_rate_are_parsed() {
+        let o = Options::parse(&["-memprofile", "mem.pb.gz", "-test.memprofilerate=1"]).unwrap();
+        assert_eq!(o.mem_profile.as_deref(), Some("mem.pb.gz"));
+        assert_eq!(o.mem_profile_rate, 1);
+        let o = Options::parse(&["-test.memprofile=", "--memprofilerate", "4096"]).unwrap();
+        assert_eq!(o.mem_profile, None);
+        assert_eq!(o.mem_profile_rate, 4096);
+        assert_eq!(Options::parse::<&str>(&[]).unwrap().mem_profile_rate, 0);
+    }
+
+    #[cfg(not(feature = "memprofile"))]
+    #[test]
+    fn memprofile_names_the_feature_it_needs() {
         let e = Options::parse(&["-memprofile", "mem.pb.gz"]).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "-memprofile: the heap profiler (sextant::heap) is not built yet"
+            "-memprofile: sextant-bench was built without its `memprofile` feature"
         );
+    }
+
+    #[test]
+    fn memprofilerate_parses_as_gos_flag_int() {
+        let rate = |v: &str| Options::parse(&[format!("-memprofilerate={v}")]);
+        // Go's strconv.ParseInt(s, 0, 64), checked by hand against its rules.
+        for (v, want) in [
+            ("1", 1),
+            ("524288", 524288),
+            ("+7", 7),
+            ("0", 0),
+            ("-1", -1),
+            ("0x10", 16),
+            ("0X1f", 31),
+            ("010", 8),
+            ("0o17", 15),
+            ("0b101", 5),
+            ("1_000", 1000),
+            ("0x_ff", 255),
+            ("9223372036854775807", i64::MAX),
+            ("-9223372036854775808", i64::MIN),
+        ] {
+            assert_eq!(rate(v).unwrap().mem_profile_rate, want, "{v}");
+        }
+        for (v, why) in [
+            ("", "parse error"),
+            ("x", "parse error"),
+            ("1k", "parse error"),
+            ("1.5", "parse error"),
+            ("08", "parse error"),
+            ("0x", "parse error"),
+            ("-", "parse error"),
+            ("_1", "parse error"),
+            ("1__0", "parse error"),
+            ("1_", "parse error"),
+            (" 1", "parse error"),
+            ("9223372036854775808", "value out of range"),
+            ("-9223372036854775809", "value out of range"),
+            ("99999999999999999999999", "value out of range"),
+            // Go stops at the overflow before it reads the `x`.
+            ("99999999999999999999999x", "value out of range"),
+        ] {
+            assert_eq!(
+                rate(v).unwrap_err().to_string(),
+                format!("invalid value {v:?} for flag -memprofilerate: {why}"),
+            );
+        }
     }
 }

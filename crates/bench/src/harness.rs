@@ -12,7 +12,7 @@ use crate::flags::{Options, default_procs};
 use crate::format::{benchmark_name, header};
 use crate::launch::{BenchFn, run_n};
 use crate::matcher::Matcher;
-use crate::profile::CpuProfile;
+use crate::profile::{CpuProfile, MemProfile};
 use crate::{alloc, environment, perf};
 
 /// A monotonic clock in nanoseconds: the seam tests use to run benchmarks on fake time.
@@ -224,10 +224,22 @@ impl Harness {
         }
         let maxprocs = opts.cpu.iter().copied().max().unwrap_or(1);
         let procs = opts.cpu.first().copied().unwrap_or_else(default_procs);
-        // Go's `before`: the profile covers every benchmark run.
+        // Go's `before`: the sampling rate first, then the CPU profile, so that both cover
+        // every benchmark run.
+        let mem_profile = match MemProfile::start(&opts) {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                if let Some(hint) = hint(&e) {
+                    let _ = writeln!(err, "hint: {hint}");
+                }
+                return 2;
+            }
+        };
         let profile = match CpuProfile::start(&opts) {
             Ok(p) => p,
             Err(e) => {
+                mem_profile.abandon();
                 let _ = writeln!(err, "error: {e}");
                 return 2;
             }
@@ -251,12 +263,19 @@ impl Harness {
         });
         self.run_all(&ctx);
         drop(watchdog);
-        // Go's `after`: stop and write the profile, whatever the benchmarks did.
-        if let Some(profile) = profile {
-            if let Err(e) = profile.stop() {
-                let _ = writeln!(ctx.err.borrow_mut(), "error: {e}");
-                return 2;
-            }
+        // Go's `after`: stop and write the profiles, whatever the benchmarks did.
+        let cpu_written = profile.map_or(Ok(()), CpuProfile::stop);
+        let mem_written = mem_profile.finish();
+        let mut profile_failed = false;
+        for e in [cpu_written, mem_written]
+            .into_iter()
+            .filter_map(Result::err)
+        {
+            let _ = writeln!(ctx.err.borrow_mut(), "error: {e}");
+            profile_failed = true;
+        }
+        if profile_failed {
+            return 2;
         }
         let secs = started.elapsed().as_secs_f64();
         let pkg = &self.pkg;
@@ -308,9 +327,11 @@ impl Harness {
 
 fn hint(e: &Error) -> Option<&'static str> {
     match e {
-        Error::ProfilerNotBuilt { .. } => Some(
-            "profile the benchmark binary from outside meanwhile, e.g. with perf record; \
-             drop the flag to run the benchmarks",
+        Error::SamplerNotInstalled => Some(
+            "sextant_bench::main! installs it unless told `custom_allocator;`; a program with \
+             its own global allocator wraps it as \
+             `CountingAlloc::new(sextant::heap::Sampler::new(MyAlloc))` (cargo feature \
+             `memprofile` of sextant-bench on, and sextant a dependency); or drop the flag",
         ),
         Error::FeatureDisabled { .. } => Some(
             "turn the feature on (it is on by default) in the sextant-bench dependency, or drop \
@@ -318,7 +339,7 @@ fn hint(e: &Error) -> Option<&'static str> {
         ),
         Error::UnknownFlag(_) => Some(
             "flags: -bench -benchtime -count -benchmem -cpu -run -timeout -rounds -metrics -v \
-             -cpuprofile -outputdir",
+             -cpuprofile -memprofile -memprofilerate -outputdir",
         ),
         _ => None,
     }

@@ -67,8 +67,23 @@
 //! `-outputdir=DIR` when that is given), as `go test -cpuprofile` does: it is started before
 //! the first benchmark and written after the last, by `sextant::cpu`, for `sextant pprof` or
 //! `go tool pprof`. It needs the `cpuprofile` cargo feature, on by default; without it the
-//! flag is refused (exit 2). `-memprofile` is parsed but refused for now (exit 2): the heap
-//! profiler it needs, `sextant::heap`, is not built yet.
+//! flag is refused (exit 2).
+//!
+//! `-memprofile=FILE` writes an allocation profile (Go's `allocs`: every sampled allocation
+//! since the program started, by stack, with `alloc_space` as the default sample type) to
+//! `FILE` after the last benchmark, as `go test -memprofile` does, relative to `-outputdir`
+//! too; `-memprofilerate=N` samples one allocation per `N` bytes on average (Go's
+//! `runtime.MemProfileRate`; 1 records every allocation, 0 or a negative value, as in Go,
+//! keeps the default of 512 KiB). The allocations come from `sextant::heap::Sampler`, which
+//! [`main!`] installs under [`CountingAlloc`] with the `memprofile` cargo feature (on by
+//! default); without the feature, or with a `custom_allocator` that lacks the sampler, the
+//! flag is refused (exit 2). Unlike Go, which keeps `MemProfileRate` at 512 KiB in every
+//! test binary, the harness turns sampling off (rate 0) when `-memprofile` is not given: a
+//! sample costs a stack walk, and at the default rate that is about one every 512 KiB
+//! allocated, enough to move the ns/op of an allocation-heavy benchmark; the profile would be
+//! thrown away anyway. Go pays a similar cost always; here only profiled runs do. The file is
+//! created before the first benchmark (Go creates it after the last), so a bad path fails
+//! at once rather than after the benchmarks.
 //!
 //! # Noise
 //!
@@ -88,7 +103,9 @@
 //! # Allocations
 //!
 //! B/op and allocs/op come from [`CountingAlloc`], which [`main!`] installs as the global
-//! allocator.
+//! allocator ([`DefaultAlloc`]), over `sextant::heap::Sampler` with the `memprofile` feature;
+//! the counts stay exact, and with sampling off outside `-memprofile` runs the sampler costs
+//! a thread-local countdown per allocation.
 
 mod alloc;
 mod batches;
@@ -104,7 +121,7 @@ mod parallel;
 mod perf;
 mod profile;
 
-pub use alloc::CountingAlloc;
+pub use alloc::{CountingAlloc, DefaultAlloc, default_alloc};
 pub use bench::B;
 pub use error::Error;
 pub use flags::{BenchTime, Options};
@@ -138,12 +155,15 @@ pub fn go_name(function: &str) -> String {
 }
 
 /// The `main` of a benchmark target with `harness = false`: registers the functions, installs
-/// [`CountingAlloc`] as the global allocator, and runs [`Harness::main`].
+/// [`DefaultAlloc`] as the global allocator ([`CountingAlloc`], over `sextant::heap::Sampler`
+/// with the `memprofile` feature), and runs [`Harness::main`].
 ///
 /// `sextant_bench::main!(bench_a, bench_b);` names them `BenchmarkA`, `BenchmarkB`
 /// ([`go_name`]). A program with its own `#[global_allocator]` writes
-/// `sextant_bench::main!(custom_allocator; bench_a, bench_b);` and wraps its allocator in
-/// [`CountingAlloc::new`] itself, or goes without B/op.
+/// `sextant_bench::main!(custom_allocator; bench_a, bench_b);` and wraps its allocator
+/// itself: `CountingAlloc::new(sextant::heap::Sampler::new(MyAlloc))` for B/op and
+/// `-memprofile`, `CountingAlloc::new(MyAlloc)` for B/op only (then `-memprofile` is refused),
+/// or neither.
 #[macro_export]
 macro_rules! main {
     (custom_allocator; $($f:path),+ $(,)?) => {
@@ -161,7 +181,7 @@ macro_rules! main {
     };
     ($($f:path),+ $(,)?) => {
         #[global_allocator]
-        static SEXTANT_BENCH_ALLOC: $crate::CountingAlloc = $crate::CountingAlloc::system();
+        static SEXTANT_BENCH_ALLOC: $crate::DefaultAlloc = $crate::default_alloc();
         $crate::main!(custom_allocator; $($f),+);
     };
 }
