@@ -44,11 +44,12 @@
 //! # Cost and limits
 //!
 //! Each sample costs, for every thread, a read of its `/proc` `stat` by the sampler and a
-//! signal, a wake-up, a handler run and an unwind on the thread itself. Measured on a
-//! 2-core VM under heavy load from other work (load average 12), release build: 10 idle
-//! threads at 99 Hz cost about 5% of one core, 100 idle threads about 35% (each `stat` read
-//! alone took 18 µs there; the sampler thread was half of the cost). Lower the rate for
-//! processes with many threads. Linux only; one wall profile at a time.
+//! signal, a wake-up, a handler run and an unwind on the thread itself. Measured with
+//! `benches/wall-overhead` on a 2-core VM under heavy load from other work (load average
+//! 9-12), release build: 10 idle threads at 99 Hz cost about 4% of one core, 100 idle
+//! threads about 30%, some 30 µs per thread and sample (each `stat` read alone took 18 µs
+//! there; the sampler thread was half of the cost). Lower the rate for processes with many
+//! threads. Linux only; one wall profile at a time.
 
 mod build;
 mod session;
