@@ -99,8 +99,9 @@ fn address(prev: Option<&NodeInfo>, curr: u64) -> String {
 }
 
 /// A node's function: name, file, start line and binary (its identity without address and
-/// line).
-type FunctionKey = (u32, u32, i64, u32);
+/// line), and its calling context in a call tree, where pprof keeps a function node per
+/// context.
+type FunctionKey = (u32, u32, i64, u32, u32);
 
 /// Each node's function name, with ` [i/n]` appended where one (file, name) pair stands for
 /// several functions (pprof's `getDisambiguatedNames`).
@@ -108,7 +109,7 @@ fn disambiguated_names(g: &Graph, table: &NodeTable) -> HashMap<u32, String> {
     // A node's function: its info without address and line.
     let function = |n: u32| -> FunctionKey {
         let i = table.infos[n as usize];
-        (i.name, i.file, i.start_line, i.objfile)
+        (i.name, i.file, i.start_line, i.objfile, table.context(n))
     };
     let mut index: HashMap<(u32, u32), Vec<FunctionKey>> = HashMap::new();
     for &n in &g.nodes {

@@ -286,6 +286,8 @@ impl Graph {
                 .then_with(|| table.name(l).cmp(table.name(r)))
                 .then_with(|| r2.cmp(&l2))
                 .then_with(|| table.sprint(l).cmp(&table.sprint(r)))
+                // Call tree nodes of one function print alike; keep their order stable.
+                .then_with(|| l.cmp(&r))
         });
     }
 
@@ -318,6 +320,8 @@ impl Graph {
                         .cmp(&self.flat[l as usize].abs())
                 })
                 .then_with(|| table.sprint(l).cmp(&table.sprint(r)))
+                // Call tree nodes of one function print alike; keep their order stable.
+                .then_with(|| l.cmp(&r))
         });
     }
 
@@ -447,4 +451,152 @@ fn go_log2(x: f64) -> f64 {
         return (exp - 1) as f64;
     }
     frac.ln() * (1.0 / std::f64::consts::LN_2) + exp as f64
+}
+
+/// A call tree (pprof's `newTree`, `-call_tree`): one node per distinct calling context, so a
+/// function appears once for each path from a root that reaches it.
+#[derive(Debug)]
+pub(crate) struct Tree {
+    /// The graph over tree nodes; its ids index [`Tree::base`].
+    pub(crate) graph: Graph,
+    /// Each tree node's node in the table the tree was built from.
+    pub(crate) base: Vec<u32>,
+    /// Each tree node's parent as built (`u32::MAX` for a root).
+    pub(crate) parent: Vec<u32>,
+}
+
+impl Graph {
+    /// Aggregates `samples` into a call tree over the nodes of `table` (pprof's `newTree`):
+    /// each frame's node is keyed by its parent in the tree, every frame adds its sample to
+    /// its node's cum and to the edge from its parent, and the last frame adds it to flat.
+    ///
+    /// `o.kept` is ignored: a tree is trimmed in place ([`Graph::trim_tree`]), not rebuilt.
+    pub(crate) fn build_tree(table: &NodeTable, samples: &[Sample], o: BuildOptions<'_>) -> Tree {
+        const ROOT: u32 = u32::MAX;
+        let mut children: std::collections::HashMap<(u32, u32), u32> =
+            std::collections::HashMap::new();
+        let mut base: Vec<u32> = Vec::new();
+        let mut parent_of: Vec<u32> = Vec::new();
+        let mut inline_in: Vec<bool> = Vec::new();
+        let mut g = Graph {
+            nodes: Vec::new(),
+            flat: Vec::new(),
+            flat_div: Vec::new(),
+            cum: Vec::new(),
+            cum_div: Vec::new(),
+            edges: Vec::new(),
+            tags: NodeTags::default(),
+        };
+        for (si, s) in samples.iter().enumerate() {
+            let (w, dw) = o.value.of(s);
+            if w == 0 && dw == 0 {
+                continue;
+            }
+            let mut parent = ROOT;
+            for &loc in s.location.iter().rev() {
+                let loc_nodes = table.location(loc);
+                for (ni, &node) in loc_nodes.iter().enumerate().rev() {
+                    let inline = ni != loc_nodes.len() - 1;
+                    let id = *children.entry((parent, node)).or_insert_with(|| {
+                        base.push(node);
+                        parent_of.push(parent);
+                        inline_in.push(true);
+                        g.flat.push(0);
+                        g.flat_div.push(0);
+                        g.cum.push(0);
+                        g.cum_div.push(0);
+                        base.len() as u32 - 1
+                    });
+                    let i = id as usize;
+                    g.cum[i] += w;
+                    g.cum_div[i] += dw;
+                    if let Some(t) = o.tags {
+                        g.tags.add(t, id, si, w, dw, false);
+                    }
+                    // The edge from the parent carries exactly the samples through this node,
+                    // so its weight is the node's cum; only its inline flag needs tracking.
+                    inline_in[i] &= inline;
+                    parent = id;
+                }
+            }
+            if parent != ROOT {
+                g.flat[parent as usize] += w;
+                g.flat_div[parent as usize] += dw;
+                if let Some(t) = o.tags {
+                    g.tags.add(t, parent, si, w, dw, true);
+                }
+            }
+        }
+        g.edges = (0..base.len())
+            .filter(|&i| parent_of[i] != ROOT)
+            .map(|i| Edge {
+                src: parent_of[i],
+                dst: i as u32,
+                weight: g.cum[i],
+                weight_div: g.cum_div[i],
+                residual: false,
+                inline: inline_in[i],
+                removed: false,
+            })
+            .collect();
+        g.edges.sort_unstable_by_key(|e| (e.src, e.dst));
+        g.nodes = (0..base.len() as u32)
+            .filter(|&i| {
+                let (f, c) = (g.flat[i as usize], g.cum[i as usize]);
+                !(f == 0 && c == 0) && !(o.drop_negative && (f < 0 || (f == 0 && c < 0)))
+            })
+            .collect();
+        Tree {
+            graph: g,
+            base,
+            parent: parent_of,
+        }
+    }
+
+    /// Keeps only the `kept` nodes of a call tree (pprof's `TrimTree`): a dropped node's
+    /// children hang from its parent by residual edges (inline when both edges were), and the
+    /// children of a dropped root become roots. The graph keeps its node order.
+    pub(crate) fn trim_tree(&mut self, kept: &[bool]) {
+        let n = self.flat.len();
+        let mut parent_edge: Vec<Option<u32>> = vec![None; n];
+        let mut outs: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for (i, e) in self.edges.iter().enumerate() {
+            if !e.removed {
+                // A tree gives each node one parent; the builder makes no other edges.
+                parent_edge[e.dst as usize] = Some(i as u32);
+                outs[e.src as usize].push(i as u32);
+            }
+        }
+        let old = std::mem::take(&mut self.nodes);
+        for cur in old {
+            let c = cur as usize;
+            if kept[c] {
+                self.nodes.push(cur);
+                continue;
+            }
+            let children = std::mem::take(&mut outs[c]);
+            let Some(pe) = parent_edge[c].take() else {
+                // A dropped root: its children become roots.
+                for e in children {
+                    let child = self.edges[e as usize].dst as usize;
+                    self.edges[e as usize].removed = true;
+                    parent_edge[child] = None;
+                }
+                continue;
+            };
+            let parent = self.edges[pe as usize].src;
+            let parent_inline = self.edges[pe as usize].inline;
+            self.edges[pe as usize].removed = true;
+            outs[parent as usize].retain(|&e| e != pe);
+            for e in children {
+                let edge = &mut self.edges[e as usize];
+                edge.src = parent;
+                edge.residual = true;
+                edge.inline &= parent_inline;
+                outs[parent as usize].push(e);
+            }
+        }
+        // pprof ends with RemoveRedundantEdges, which removes nothing here: a node of a tree has
+        // one edge in, so no edge has a detour.
+    }
 }

@@ -76,6 +76,9 @@ pub(crate) struct NodeTable {
     loc_index: LocIndex,
     loc_ranges: Vec<(u32, u32)>,
     loc_nodes: Vec<u32>,
+    /// For the nodes of a call tree, each node's parent in the tree (`u32::MAX` for a root);
+    /// empty otherwise.
+    parents: Vec<u32>,
 }
 
 /// Location id to location position: a dense array when ids are small (Go numbers them from 1),
@@ -259,9 +262,34 @@ impl NodeTable {
             loc_index: LocIndex::new(&p.location),
             loc_ranges,
             loc_nodes,
+            parents: Vec::new(),
         };
         table.names = (0..table.infos.len()).map(|i| table.printable(i)).collect();
         table
+    }
+
+    /// A table with one node per entry of `base`, each a copy of that node of this table:
+    /// the nodes of a call tree, where a function has a node per calling context, under the
+    /// tree node `parents[i]`. It maps no locations.
+    pub(crate) fn contexts(&self, base: &[u32], parents: &[u32]) -> NodeTable {
+        NodeTable {
+            strings: self.strings.clone(),
+            infos: base.iter().map(|&n| self.infos[n as usize]).collect(),
+            names: base
+                .iter()
+                .map(|&n| self.names[n as usize].clone())
+                .collect(),
+            loc_index: LocIndex::Dense(Vec::new()),
+            loc_ranges: Vec::new(),
+            loc_nodes: Vec::new(),
+            parents: parents.to_vec(),
+        }
+    }
+
+    /// The calling context a node stands for: its parent in a call tree, `u32::MAX` for a
+    /// root or a node of a call graph.
+    pub(crate) fn context(&self, node: u32) -> u32 {
+        self.parents.get(node as usize).copied().unwrap_or(u32::MAX)
     }
 
     /// The number of distinct nodes.

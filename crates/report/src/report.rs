@@ -73,6 +73,9 @@ pub struct Options {
     pub trim_path: String,
     /// Where `-list` looks for source files (`-source_path`); empty for the working directory.
     pub source_path: String,
+    /// Draw a context-sensitive call tree rather than the call graph (`-call_tree`): a node per
+    /// distinct calling context. As in pprof, only the DOT and callgrind formats honor it.
+    pub call_tree: bool,
 }
 
 impl Default for Options {
@@ -99,6 +102,7 @@ impl Default for Options {
             noinlines: false,
             trim_path: String::new(),
             source_path: String::new(),
+            call_tree: false,
         }
     }
 }
@@ -240,6 +244,11 @@ impl Report {
         // The DOT graph orders nodes by entropy and draws label tags; text reports need neither.
         let visual = o.format == Format::Dot;
         let tags = visual.then(|| SampleTags::new(p, &o.output_unit));
+        if o.call_tree && matches!(o.format, Format::Dot | Format::Callgrind) {
+            let t = self.trimmed_tree(p, &table, tags.as_ref());
+            self.sample_tags = tags;
+            return t;
+        }
         let build = |kept: Option<&[bool]>| {
             let bo = BuildOptions {
                 value: o.value,
@@ -296,6 +305,72 @@ impl Report {
             g.remove_redundant_edges(&table);
         }
         self.sample_tags = tags;
+        Trimmed {
+            table,
+            graph: g,
+            orig_count,
+            dropped_nodes,
+            dropped_edges,
+        }
+    }
+
+    /// The call tree of `-call_tree` after the same trimming steps, where dropping nodes trims
+    /// the tree in place rather than rebuilding it (pprof's `newTrimmedGraph` with `CallTree`).
+    fn trimmed_tree(&self, p: &Profile, table: &NodeTable, tags: Option<&SampleTags>) -> Trimmed {
+        let o = &self.options;
+        let visual = o.format == Format::Dot;
+        let bo = BuildOptions {
+            value: o.value,
+            drop_negative: o.drop_negative,
+            kept: None,
+            tags,
+        };
+        let tree = Graph::build_tree(table, &p.sample, bo);
+        let table = table.contexts(&tree.base, &tree.parent);
+        let mut g = tree.graph;
+        let sort = |g: &mut Graph| {
+            if visual {
+                g.sort_entropy(&table);
+            } else {
+                g.sort(&table, o.cum_sort);
+            }
+        };
+        let total_value = g.flat_sum();
+        let node_cutoff = ((total_value as f64 * o.node_fraction) as i64).abs();
+        let edge_cutoff = ((total_value as f64 * o.edge_fraction) as i64).abs();
+        let mut dropped_nodes = 0;
+        if node_cutoff > 0 {
+            let mut kept = vec![false; table.len()];
+            let mut count = 0;
+            for &n in &g.nodes {
+                if g.cum[n as usize].abs() >= node_cutoff {
+                    kept[n as usize] = true;
+                    count += 1;
+                }
+            }
+            if count != g.nodes.len() {
+                dropped_nodes = g.nodes.len() - count;
+                g.trim_tree(&kept);
+            }
+        }
+        let orig_count = g.nodes.len();
+        sort(&mut g);
+        if o.node_count > 0 {
+            g.tags.trim(node_cutoff);
+            g.trim_edges(edge_cutoff);
+            let top = top_nodes(&g, o.node_count, visual);
+            if top < g.nodes.len() {
+                let mut kept = vec![false; table.len()];
+                for &n in &g.nodes[..top] {
+                    kept[n as usize] = true;
+                }
+                g.trim_tree(&kept);
+                sort(&mut g);
+            }
+        }
+        g.tags.trim(node_cutoff);
+        let dropped_edges = g.trim_edges(edge_cutoff);
+        // pprof removes redundant edges here too; a tree has none (one edge into each node).
         Trimmed {
             table,
             graph: g,

@@ -43,6 +43,28 @@ g heap.sample_index=alloc_objects dot -sample_index=alloc_objects $heap
 g heap.unit=MB dot -unit=MB $heap
 g block.mean dot -mean $block
 g goroutine.compact_labels dot -compact_labels $goroutine
+# -call_tree: a node per calling context (pprof's newTree), trimmed in place (TrimTree). Only
+# the cases where Go's output is stable: pprof sorts tree nodes that tie on score, name and
+# flat in map order, so -addresses, -diff_base, goroutine and allocs.delta vary run to run.
+for p in cpu cpu2 heap allocs block mutex threadcreate block.delta; do
+  g "$p.call_tree" dot -call_tree "go1.19.$p.pb.gz"
+done
+g cpu.call_tree.nodecount=10 dot -call_tree -nodecount=10 $cpu
+g heap.call_tree.nodecount=5 dot -call_tree -nodecount=5 $heap
+g allocs.call_tree.nodecount=10 dot -call_tree -nodecount=10 $allocs
+g cpu.call_tree.focus=queryDB dot -call_tree -focus=queryDB $cpu
+g cpu.call_tree.hide=processRequest dot -call_tree -hide=processRequest $cpu
+g cpu.call_tree.lines dot -call_tree -lines $cpu
+g cpu.call_tree.noinlines dot -call_tree -noinlines $cpu
+g cpu.call_tree.nodefraction=0.05 dot -call_tree -nodefraction=0.05 $cpu
+g cpu.call_tree.nodefraction=0.edgefraction=0 dot -call_tree -nodefraction=0 -edgefraction=0 $cpu
+g cpu.call_tree.edgefraction=0.1 dot -call_tree -edgefraction=0.1 $cpu
+g cpu.call_tree.trim=false dot -call_tree -trim=false $cpu
+g heap.call_tree.sample_index=alloc_objects dot -call_tree -sample_index=alloc_objects $heap
+g block.call_tree.mean dot -call_tree -mean $block
+# Text reports ignore -call_tree.
+g cpu.call_tree "top tree" -call_tree $cpu
+g heap.call_tree traces -call_tree $heap
 # Callgrind (address granularity, binaries named).
 for p in cpu cpu2 heap allocs goroutine block mutex threadcreate; do
   g "$p" callgrind "go1.19.$p.pb.gz"
@@ -50,6 +72,9 @@ done
 g cpu.focus=queryDB callgrind -focus=queryDB $cpu
 g cpu.unit=s callgrind -unit=s $cpu
 g heap.sample_index=alloc_objects callgrind -sample_index=alloc_objects $heap
+for p in heap block mutex threadcreate; do
+  g "$p.call_tree" callgrind -call_tree "go1.19.$p.pb.gz"
+done
 # Annotated source, found under gen/ (the profiles name it sextant.test/gen/...; pprof's
 # trim heuristic cuts up to "/gen/" when the search path ends in gen).
 g cpu.source_path=gen "list=main.walkTree list=main.process list=main.scan" -source_path=gen $cpu

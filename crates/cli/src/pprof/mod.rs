@@ -273,14 +273,6 @@ fn io_result(e: io::Error) -> Result<(), Failure> {
 /// imply.
 fn report_options(prepared: &Prepared, cfg: &Config) -> Result<Options, Failure> {
     let sel = &prepared.selection;
-    let graph = matches!(
-        cfg.command.as_str(),
-        "dot" | "png" | "pdf" | "gif" | "ps" | "svg" | "callgrind"
-    );
-    if cfg.call_tree && graph {
-        return Err(Failure::usage("-call_tree is not supported yet")
-            .hint("drop -call_tree to get the call graph pprof draws by default"));
-    }
     let symbol = match &cfg.command_arg {
         Some(re) => Some(
             regex::Regex::new(re)
@@ -321,5 +313,6 @@ fn report_options(prepared: &Prepared, cfg: &Config) -> Result<Options, Failure>
         noinlines: cfg.noinlines,
         trim_path: cfg.trim_path.clone(),
         source_path: cfg.source_path.clone(),
+        call_tree: cfg.call_tree,
     })
 }
