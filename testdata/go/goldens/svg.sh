@@ -20,6 +20,7 @@ g heap svg $heap
 g cpu.diff_base=cpu2 svg -diff_base=$cpu2 $cpu
 g cpu.focus=queryDB.nodecount=10 svg -focus=queryDB -nodecount=10 $cpu
 g allocs.sample_index=alloc_objects svg -sample_index=alloc_objects $allocs
+g cpu.call_tree.nodecount=10 svg -call_tree -nodecount=10 $cpu
 
 write_goldens
 set +f
