@@ -600,3 +600,189 @@ impl Graph {
         // one edge in, so no edge has a detour.
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sextant_profile::{
+        Function, FunctionId, Line, Location, LocationId, Profile, Sample, ValueType,
+    };
+
+    use super::*;
+    use crate::nodes::{Granularity, NodeOptions};
+
+    /// Functions A, B, C, D at locations 1 to 4, and location 5 where C is inlined into D.
+    /// Samples (leaf first): C<-B<-A 3, C<-D<-A 5, B<-A 1, (C inlined in D)<-B<-A 2.
+    fn profile() -> Profile {
+        let mut p = Profile {
+            sample_type: vec![ValueType::new("samples", "count")],
+            ..Profile::default()
+        };
+        for (i, name) in ["A", "B", "C", "D"].iter().enumerate() {
+            let id = i as u64 + 1;
+            p.function.push(Function {
+                id: FunctionId(id),
+                name: (*name).into(),
+                ..Default::default()
+            });
+            p.location.push(Location {
+                id: LocationId(id),
+                line: vec![Line {
+                    function_id: Some(FunctionId(id)),
+                    line: 1,
+                    column: 0,
+                }],
+                ..Default::default()
+            });
+        }
+        let line = |f: u64| Line {
+            function_id: Some(FunctionId(f)),
+            line: 1,
+            column: 0,
+        };
+        p.location.push(Location {
+            id: LocationId(5),
+            line: vec![line(3), line(4)],
+            ..Default::default()
+        });
+        for (stack, v) in [
+            (vec![3, 2, 1], 3),
+            (vec![3, 4, 1], 5),
+            (vec![2, 1], 1),
+            (vec![5, 2, 1], 2),
+        ] {
+            p.sample.push(Sample {
+                location: stack.into_iter().map(LocationId).collect(),
+                value: vec![v],
+                label: vec![],
+            });
+        }
+        p
+    }
+
+    fn tree(p: &Profile) -> (NodeTable, Graph) {
+        let table = NodeTable::new(
+            p,
+            NodeOptions {
+                granularity: Granularity::Functions,
+                inlines: true,
+                trim_paths: true,
+                obj_names: false,
+            },
+            "",
+            "",
+        );
+        let bo = BuildOptions {
+            value: SampleValue {
+                index: 0,
+                mean: false,
+            },
+            drop_negative: false,
+            kept: None,
+            tags: None,
+        };
+        let t = Graph::build_tree(&table, &p.sample, bo);
+        (table.contexts(&t.base, &t.parent), t.graph)
+    }
+
+    /// The tree node at `path` ("A/B/C"), found by walking the parents.
+    fn node(table: &NodeTable, path: &str) -> u32 {
+        let path_of = |mut n: u32| {
+            let mut parts = Vec::new();
+            while n != u32::MAX {
+                parts.push(table.name(n).to_string());
+                n = table.context(n);
+            }
+            parts.reverse();
+            parts.join("/")
+        };
+        (0..table.len() as u32)
+            .find(|&n| path_of(n) == path)
+            .unwrap_or_else(|| panic!("no tree node {path}"))
+    }
+
+    /// The live edge from `src` to `dst`.
+    fn edge(g: &Graph, src: u32, dst: u32) -> Option<&Edge> {
+        g.edges
+            .iter()
+            .find(|e| !e.removed && e.src == src && e.dst == dst)
+    }
+
+    #[test]
+    fn a_function_has_a_node_per_calling_context() {
+        let (table, g) = tree(&profile());
+        // Seven contexts: A, A/B, A/B/C, A/D, A/D/C, A/B/D, A/B/D/C.
+        assert_eq!(g.nodes.len(), 7);
+        let expect = [
+            ("A", 0, 11),
+            ("A/B", 1, 6),
+            ("A/B/C", 3, 3),
+            ("A/D", 0, 5),
+            ("A/D/C", 5, 5),
+            ("A/B/D", 0, 2),
+            ("A/B/D/C", 2, 2),
+        ];
+        for (path, flat, cum) in expect {
+            let n = node(&table, path) as usize;
+            assert_eq!((g.flat[n], g.cum[n]), (flat, cum), "{path}");
+        }
+        // One edge into every non-root node, weighing what passed through it; only the call
+        // of C inlined into D is inline.
+        assert_eq!(g.edges.len(), 6);
+        let (ab, abd, abdc) = (
+            node(&table, "A/B"),
+            node(&table, "A/B/D"),
+            node(&table, "A/B/D/C"),
+        );
+        let e = edge(&g, abd, abdc).expect("A/B/D -> A/B/D/C");
+        assert_eq!((e.weight, e.inline, e.residual), (2, true, false));
+        let e = edge(&g, ab, abd).expect("A/B -> A/B/D");
+        assert_eq!((e.weight, e.inline), (2, false));
+        assert_eq!(g.edges.iter().filter(|e| e.inline).count(), 1);
+    }
+
+    #[test]
+    fn trimming_a_tree_hangs_children_from_the_grandparent() {
+        let (table, mut g) = tree(&profile());
+        let (a, ab, abd, abdc) = (
+            node(&table, "A"),
+            node(&table, "A/B"),
+            node(&table, "A/B/D"),
+            node(&table, "A/B/D/C"),
+        );
+        let mut kept = vec![true; table.len()];
+        kept[abd as usize] = false;
+        g.trim_tree(&kept);
+        assert_eq!(g.nodes.len(), 6);
+        assert!(!g.nodes.contains(&abd));
+        assert!(edge(&g, ab, abd).is_none());
+        // Inline only if both A/B -> A/B/D (a call) and A/B/D -> A/B/D/C (inline) were.
+        let e = edge(&g, ab, abdc).expect("A/B -> A/B/D/C");
+        assert_eq!((e.weight, e.residual, e.inline), (2, true, false));
+
+        // Dropping B's context as well moves C up to A; values are kept as built.
+        let mut kept = vec![true; table.len()];
+        kept[abd as usize] = false;
+        kept[ab as usize] = false;
+        g.trim_tree(&kept);
+        assert!(edge(&g, a, abdc).is_some_and(|e| e.residual && e.weight == 2));
+        assert!(edge(&g, a, node(&table, "A/B/C")).is_some_and(|e| e.residual));
+        assert_eq!(g.cum[abdc as usize], 2);
+    }
+
+    #[test]
+    fn trimming_a_root_makes_its_children_roots() {
+        let (table, mut g) = tree(&profile());
+        let a = node(&table, "A");
+        let mut kept = vec![true; table.len()];
+        kept[a as usize] = false;
+        g.trim_tree(&kept);
+        assert_eq!(g.nodes.len(), 6);
+        assert!(g.edges.iter().all(|e| e.removed || e.src != a));
+        let (ins, outs) = g.adjacency(&table);
+        for root in ["A/B", "A/D"] {
+            let n = node(&table, root) as usize;
+            assert!(ins[n].is_empty(), "{root} is a root");
+        }
+        assert_eq!(outs[node(&table, "A/B") as usize].len(), 2);
+    }
+}
