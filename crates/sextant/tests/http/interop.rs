@@ -188,10 +188,28 @@ fn sextant_pprof_reads_the_profiles_of_the_running_service() {
 #[test]
 fn the_thread_dump_of_the_running_service_shows_its_workers() {
     let svc = start_service();
-    let r = get(svc.addr, "/debug/pprof/goroutine?debug=2");
-    assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
-    let dump = r.text();
+    let url = format!("http://{}/debug/pprof/goroutine?debug=2", svc.addr);
+    // As a user would: with curl where it is installed, else with this file's client.
+    let dump = match Command::new("curl")
+        .args(["-fsS", "--max-time", "60", &url])
+        .output()
+    {
+        Ok(out) => {
+            assert!(
+                out.status.success(),
+                "curl {url}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).unwrap()
+        }
+        Err(_) => {
+            println!("note: curl is not on PATH; fetching with the test's own client");
+            let r = get(svc.addr, "/debug/pprof/goroutine?debug=2");
+            assert_eq!(r.status, 200, "{}", r.text());
+            assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
+            r.text()
+        }
+    };
     assert!(dump.contains("worker-0"), "{dump}");
     assert!(dump.contains("worker-1"), "{dump}");
     assert!(dump.contains("service::work::serve_requests"), "{dump}");
