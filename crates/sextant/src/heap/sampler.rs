@@ -88,8 +88,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Sampler<A> {
         if let Some(e) = taken {
             e.freed();
         }
-        count_free(layout.size());
-        on_alloc(new, new_size);
+        on_realloc(new, layout.size(), new_size);
         new
     }
 }
@@ -170,6 +169,25 @@ fn on_alloc(p: *mut u8, size: usize) {
             l.countdown.set(c);
         } else {
             slow_alloc(l, p, size);
+        }
+    })
+}
+
+/// A successful realloc: a free of `old` bytes and an allocation of `new`, counted in one
+/// visit to the thread's state (the allocation's countdown also bounds the pending frees:
+/// they flush with it).
+#[inline(always)]
+fn on_realloc(p: *mut u8, old: usize, new: usize) {
+    LOCAL.with(|l| {
+        l.frees.set(l.frees.get() + 1);
+        l.free_bytes.set(l.free_bytes.get() + old as u64);
+        l.allocs.set(l.allocs.get() + 1);
+        l.alloc_bytes.set(l.alloc_bytes.get() + new as u64);
+        let c = l.countdown.get() - new as i64;
+        if c > 0 {
+            l.countdown.set(c);
+        } else {
+            slow_alloc(l, p, new);
         }
     })
 }
