@@ -1,0 +1,5 @@
+//! The reference: the system allocator, no profiling.
+
+fn main() {
+    heap_overhead::run("system");
+}
