@@ -10,8 +10,8 @@
 //! that owns the slot (slot modulo 64), so a count and its bit change together under that
 //! shard's lock. A free loads one word and tests one bit. At the default rate a process with
 //! 1 GiB live holds about 2000 sampled objects, so about 3% of frees find a set bit and look
-//! the address up. (A first version kept 8-bit counters, 64 KiB: its cache misses cost a
-//! third of the sampler's time in an allocation-heavy benchmark.)
+//! the address up. (A first version kept 8-bit counters, 64 KiB: its cache misses
+//! dominated the cost of a free in benches/heap-overhead.)
 //!
 //! The set is 64 shards, each an open-addressing table (linear probing, backward-shift
 //! deletion, grown by doubling at 1/2 load) behind a spin lock. A shard is held for a few

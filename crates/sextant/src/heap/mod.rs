@@ -33,15 +33,15 @@
 //!   `.eh_frame` tables parsed on the first sample), adds one to its stack's bucket (a
 //!   lock-free hash chain of buckets, never freed, as Go's `mProf` buckets) and enters its
 //!   address in the set of live sampled objects.
-//! - **A free** must learn whether its pointer was sampled. A 64 Ki-entry table of 8-bit
-//!   counters indexed by address bits says "certainly not" for almost every free at the
-//!   default rate (one relaxed byte load); only when it says "maybe" is the set of live
-//!   sampled objects consulted. That set is an open-addressing table split into 64
-//!   independently locked shards: a lock is held for a few probes and never while
-//!   allocating from outside the sampler, and at the default rate it is taken about once per
-//!   512 KiB, so threads are not serialized. The entry is removed *before* the memory goes
-//!   back to the inner allocator, so a concurrent allocation reusing the address cannot be
-//!   confused with it; in-use counts of sampled objects are therefore exact.
+//! - **A free** must learn whether its pointer was sampled. An 8 KiB bitmap indexed by
+//!   address bits says "certainly not" for almost every free at the default rate (one
+//!   relaxed load and a bit test); only when it says "maybe" is the set of live sampled
+//!   objects consulted. That set is an open-addressing table split into 64 independently
+//!   locked shards: a lock is held for a few probes and never while allocating from outside
+//!   the sampler, and at the default rate it is taken about once per 512 KiB, so threads are
+//!   not serialized. The entry is removed *before* the memory goes back to the inner
+//!   allocator, so a concurrent allocation reusing the address cannot be confused with it;
+//!   in-use counts of sampled objects are therefore exact.
 //! - **`realloc`** is a free of the old block and an allocation of the new one (Go has no
 //!   realloc; dhat counts the same way), so `alloc_space` counts every block size a growing
 //!   `Vec` passes through.
