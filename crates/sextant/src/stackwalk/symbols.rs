@@ -1,6 +1,9 @@
 //! Raw addresses to profile locations and functions, symbolized once each.
 
 use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use sextant_profile::{
     Function, FunctionId, Line, Location, LocationId, Mapping, MappingId, Profile,
@@ -25,13 +28,74 @@ fn mappings(modules: &[LoadedModule]) -> Vec<Mapping> {
         .collect()
 }
 
+/// How long a symbolizer is kept for the next profile after its last use.
+///
+/// Opening a binary's symbol table and DWARF costs tens of milliseconds and is the same work
+/// for every profile of the process: a service whose heap or threads profile is fetched every
+/// few seconds would redo it each time (`/debug/pprof/heap` served 8 requests a second that
+/// way). The last symbolizer is therefore kept, with what it has read (bounded: at most a few
+/// files, and the DWARF units its addresses touched), and reused by the next profile within
+/// this time; a profile that finds it older drops it and starts afresh, so a process that
+/// stops profiling keeps one symbolizer's memory at most until its next profile.
+const KEEP_SYMBOLIZER: Duration = Duration::from_secs(60);
+
+/// The kept symbolizer, whether it reads DWARF, and when it was last used.
+static KEPT: Mutex<Option<(Symbolizer, bool, Instant)>> = Mutex::new(None);
+
+/// A symbolizer taken from [`KEPT`] (or new), put back when dropped.
+struct Pooled {
+    symbolizer: Option<Symbolizer>,
+    dwarf: bool,
+}
+
+impl Pooled {
+    fn take(dwarf: bool) -> Pooled {
+        let kept = KEPT.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let symbolizer = match kept {
+            Some((s, d, used)) if d == dwarf && used.elapsed() < KEEP_SYMBOLIZER => s,
+            // Dropped here, outside the lock.
+            _ if dwarf => Symbolizer::new(),
+            _ => Symbolizer::symbols_only(),
+        };
+        Pooled {
+            symbolizer: Some(symbolizer),
+            dwarf,
+        }
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        if let Some(s) = self.symbolizer.take() {
+            let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+            let replaced = kept.replace((s, self.dwarf, Instant::now()));
+            drop(kept);
+            // Another builder's symbolizer, returned earlier: dropped outside the lock.
+            drop(replaced);
+        }
+    }
+}
+
+impl Deref for Pooled {
+    type Target = Symbolizer;
+    fn deref(&self) -> &Symbolizer {
+        self.symbolizer.as_ref().expect("present until dropped")
+    }
+}
+
+impl DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut Symbolizer {
+        self.symbolizer.as_mut().expect("present until dropped")
+    }
+}
+
 /// Builds a profile's locations and functions from raw addresses, symbolizing each address
 /// once: names from the symbol table, and for the main binary files, lines and inline frames
 /// from DWARF. Collectors push their samples into [`ProfileBuilder::profile`] with location
 /// ids from [`ProfileBuilder::location`] and [`ProfileBuilder::pseudo`].
 pub(crate) struct ProfileBuilder<'a> {
     modules: &'a [LoadedModule],
-    symbolizer: Symbolizer,
+    symbolizer: Pooled,
     /// The profile being built: its mappings are set, its locations and functions grow.
     pub(crate) profile: Profile,
     locations: HashMap<u64, LocationId>,
@@ -49,11 +113,7 @@ impl<'a> ProfileBuilder<'a> {
         };
         ProfileBuilder {
             modules,
-            symbolizer: if dwarf {
-                Symbolizer::new()
-            } else {
-                Symbolizer::symbols_only()
-            },
+            symbolizer: Pooled::take(dwarf),
             profile,
             locations: HashMap::new(),
             functions: HashMap::new(),
