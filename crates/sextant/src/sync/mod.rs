@@ -56,6 +56,7 @@
 
 mod condvar;
 mod event;
+mod held;
 pub mod mpsc;
 mod mutex;
 mod profile;

@@ -2,11 +2,11 @@
 //! the mutex profile.
 
 use std::fmt;
-use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
-use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
+use std::sync::{LockResult, TryLockResult};
 
 use super::event;
+use super::held::{Held, map_lock, map_try, try_or_wait};
 use super::waits::Waits;
 
 /// A mutual exclusion lock: [`std::sync::Mutex`] with the same API and poisoning, whose
@@ -41,11 +41,7 @@ pub struct Mutex<T: ?Sized> {
 /// unlocks (and charges the waits this holder caused to its stack).
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct MutexGuard<'a, T: ?Sized> {
-    /// The lock's waiters, if profiling was on when the lock was taken; an unprofiled hold
-    /// charges nothing. (An `Option` rather than a flag keeps the guard three words, which
-    /// the compiler moves as cheaply as std's guard.)
-    waits: Option<&'a Waits>,
-    inner: ManuallyDrop<std::sync::MutexGuard<'a, T>>,
+    held: Held<'a, std::sync::MutexGuard<'a, T>>,
 }
 
 impl<T> Mutex<T> {
@@ -93,26 +89,7 @@ impl<T: ?Sized> Mutex<T> {
 
     #[inline(never)]
     fn lock_profiled(&self) -> LockResult<std::sync::MutexGuard<'_, T>> {
-        match self.inner.try_lock() {
-            Ok(g) => return Ok(g),
-            Err(TryLockError::Poisoned(e)) => return Err(e),
-            Err(TryLockError::WouldBlock) => {}
-        }
-        let tracked = event::mutex_fraction() != 0;
-        let (start, ticket) = if tracked {
-            let t = self.waits.enter();
-            (t.start, Some(t))
-        } else {
-            (event::now(), None)
-        };
-        let r = self.inner.lock();
-        if let Some(t) = ticket {
-            self.waits.leave(t);
-        }
-        if event::block_rate() != 0 {
-            event::block(start);
-        }
-        r
+        try_or_wait(&self.waits, || self.inner.try_lock(), || self.inner.lock())
     }
 
     /// Takes the lock if it is free, without blocking.
@@ -123,13 +100,7 @@ impl<T: ?Sized> Mutex<T> {
     /// with the guard if it is poisoned.
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
         let profiled = event::active();
-        match self.inner.try_lock() {
-            Ok(g) => Ok(self.guard(g, profiled)),
-            Err(TryLockError::Poisoned(e)) => Err(TryLockError::Poisoned(PoisonError::new(
-                self.guard(e.into_inner(), profiled),
-            ))),
-            Err(TryLockError::WouldBlock) => Err(TryLockError::WouldBlock),
-        }
+        map_try(self.inner.try_lock(), |g| self.guard(g, profiled))
     }
 
     /// Whether a thread panicked while holding the lock.
@@ -154,8 +125,7 @@ impl<T: ?Sized> Mutex<T> {
     #[inline]
     fn guard<'a>(&'a self, g: std::sync::MutexGuard<'a, T>, profiled: bool) -> MutexGuard<'a, T> {
         MutexGuard {
-            waits: profiled.then_some(&self.waits),
-            inner: ManuallyDrop::new(g),
+            held: Held::new(g, profiled.then_some(&self.waits)),
         }
     }
 
@@ -165,10 +135,7 @@ impl<T: ?Sized> Mutex<T> {
         r: LockResult<std::sync::MutexGuard<'a, T>>,
         profiled: bool,
     ) -> LockResult<MutexGuard<'a, T>> {
-        match r {
-            Ok(g) => Ok(self.guard(g, profiled)),
-            Err(e) => Err(PoisonError::new(self.guard(e.into_inner(), profiled))),
-        }
+        map_lock(r, |g| self.guard(g, profiled))
     }
 }
 
@@ -176,13 +143,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// Takes std's guard out for [`super::Condvar`], which releases the lock while it waits:
     /// the waits charged so far are recorded now, as at an unlock.
     pub(crate) fn release_for_wait(self) -> (std::sync::MutexGuard<'a, T>, Option<&'a Waits>) {
-        let mut this = ManuallyDrop::new(self);
-        if let Some((n, d)) = this.waits.and_then(Waits::charge) {
-            event::mutex(n, d);
-        }
-        // SAFETY: `this` is never dropped (ManuallyDrop), so `inner` is taken exactly once.
-        let inner = unsafe { ManuallyDrop::take(&mut this.inner) };
-        (inner, this.waits)
+        self.held.release()
     }
 
     /// Wraps std's guard again after a [`super::Condvar`] wait.
@@ -191,34 +152,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
         waits: Option<&'a Waits>,
     ) -> MutexGuard<'a, T> {
         MutexGuard {
-            waits,
-            inner: ManuallyDrop::new(inner),
-        }
-    }
-}
-
-impl<T: ?Sized> Drop for MutexGuard<'_, T> {
-    #[inline]
-    fn drop(&mut self) {
-        if let Some(waits) = self.waits {
-            self.unlock_profiled(waits);
-        } else {
-            // SAFETY: `inner` is dropped here and nowhere else; the guard is being dropped.
-            unsafe { ManuallyDrop::drop(&mut self.inner) };
-        }
-    }
-}
-
-impl<T: ?Sized> MutexGuard<'_, T> {
-    /// The unlock of a lock taken while profiling: charges the waiters, releases, records.
-    #[cold]
-    #[inline(never)]
-    fn unlock_profiled(&mut self, waits: &Waits) {
-        let charge = waits.charge();
-        // SAFETY: called only from `drop`, which drops `inner` nowhere else.
-        unsafe { ManuallyDrop::drop(&mut self.inner) };
-        if let Some((n, d)) = charge {
-            event::mutex(n, d);
+            held: Held::new(inner, waits),
         }
     }
 }
@@ -226,13 +160,13 @@ impl<T: ?Sized> MutexGuard<'_, T> {
 impl<T: ?Sized> Deref for MutexGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
-        &self.inner
+        &self.held
     }
 }
 
 impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        &mut self.inner
+        &mut self.held
     }
 }
 
@@ -269,6 +203,7 @@ impl<T> From<T> for Mutex<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::TryLockError;
 
     #[test]
     fn a_panic_while_holding_poisons_and_the_error_gives_the_guard() {

@@ -1,11 +1,11 @@
 //! [`RwLock`]: std's reader-writer lock, profiled as [`super::Mutex`] is.
 
 use std::fmt;
-use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
-use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
+use std::sync::{LockResult, TryLockResult};
 
 use super::event;
+use super::held::{Held, map_lock, map_try, try_or_wait};
 use super::waits::Waits;
 
 /// A reader-writer lock: [`std::sync::RwLock`] with the same API and poisoning, whose
@@ -39,17 +39,13 @@ pub struct RwLock<T: ?Sized> {
 /// Shared access to a [`RwLock`]'s data; dropping it releases the read lock.
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
-    /// The lock's waiters if profiling was on when it was taken (see [`super::MutexGuard`]).
-    waits: Option<&'a Waits>,
-    inner: ManuallyDrop<std::sync::RwLockReadGuard<'a, T>>,
+    held: Held<'a, std::sync::RwLockReadGuard<'a, T>>,
 }
 
 /// Exclusive access to a [`RwLock`]'s data; dropping it releases the write lock.
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
-    /// The lock's waiters if profiling was on when it was taken (see [`super::MutexGuard`]).
-    waits: Option<&'a Waits>,
-    inner: ManuallyDrop<std::sync::RwLockWriteGuard<'a, T>>,
+    held: Held<'a, std::sync::RwLockWriteGuard<'a, T>>,
 }
 
 impl<T> RwLock<T> {
@@ -69,26 +65,6 @@ impl<T> RwLock<T> {
     pub fn into_inner(self) -> LockResult<T> {
         self.inner.into_inner()
     }
-}
-
-/// Waits for a lock `try_` could not take, recording the wait; see [`super::Mutex`].
-#[inline(never)]
-fn wait<G>(waits: &Waits, lock: impl FnOnce() -> G) -> G {
-    let tracked = event::mutex_fraction() != 0;
-    let (start, ticket) = if tracked {
-        let t = waits.enter();
-        (t.start, Some(t))
-    } else {
-        (event::now(), None)
-    };
-    let r = lock();
-    if let Some(t) = ticket {
-        waits.leave(t);
-    }
-    if event::block_rate() != 0 {
-        event::block(start);
-    }
-    r
 }
 
 impl<T: ?Sized> RwLock<T> {
@@ -116,11 +92,7 @@ impl<T: ?Sized> RwLock<T> {
 
     #[inline(never)]
     fn read_profiled(&self) -> LockResult<std::sync::RwLockReadGuard<'_, T>> {
-        match self.inner.try_read() {
-            Ok(g) => Ok(g),
-            Err(TryLockError::Poisoned(e)) => Err(e),
-            Err(TryLockError::WouldBlock) => wait(&self.waits, || self.inner.read()),
-        }
+        try_or_wait(&self.waits, || self.inner.try_read(), || self.inner.read())
     }
 
     /// Locks for exclusive writing, blocking while anyone else holds the lock.
@@ -146,11 +118,11 @@ impl<T: ?Sized> RwLock<T> {
 
     #[inline(never)]
     fn write_profiled(&self) -> LockResult<std::sync::RwLockWriteGuard<'_, T>> {
-        match self.inner.try_write() {
-            Ok(g) => Ok(g),
-            Err(TryLockError::Poisoned(e)) => Err(e),
-            Err(TryLockError::WouldBlock) => wait(&self.waits, || self.inner.write()),
-        }
+        try_or_wait(
+            &self.waits,
+            || self.inner.try_write(),
+            || self.inner.write(),
+        )
     }
 
     /// Takes a read lock if it can without blocking.
@@ -161,13 +133,7 @@ impl<T: ?Sized> RwLock<T> {
     /// the guard if it is poisoned.
     pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
         let profiled = event::active();
-        match self.inner.try_read() {
-            Ok(g) => Ok(self.read_guard(g, profiled)),
-            Err(TryLockError::Poisoned(e)) => Err(TryLockError::Poisoned(PoisonError::new(
-                self.read_guard(e.into_inner(), profiled),
-            ))),
-            Err(TryLockError::WouldBlock) => Err(TryLockError::WouldBlock),
-        }
+        map_try(self.inner.try_read(), |g| self.read_guard(g, profiled))
     }
 
     /// Takes the write lock if it is free, without blocking.
@@ -178,13 +144,7 @@ impl<T: ?Sized> RwLock<T> {
     /// guard if it is poisoned.
     pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
         let profiled = event::active();
-        match self.inner.try_write() {
-            Ok(g) => Ok(self.write_guard(g, profiled)),
-            Err(TryLockError::Poisoned(e)) => Err(TryLockError::Poisoned(PoisonError::new(
-                self.write_guard(e.into_inner(), profiled),
-            ))),
-            Err(TryLockError::WouldBlock) => Err(TryLockError::WouldBlock),
-        }
+        map_try(self.inner.try_write(), |g| self.write_guard(g, profiled))
     }
 
     /// Whether a writer panicked while holding the lock.
@@ -213,8 +173,7 @@ impl<T: ?Sized> RwLock<T> {
         profiled: bool,
     ) -> RwLockReadGuard<'a, T> {
         RwLockReadGuard {
-            waits: profiled.then_some(&self.waits),
-            inner: ManuallyDrop::new(g),
+            held: Held::new(g, profiled.then_some(&self.waits)),
         }
     }
 
@@ -225,8 +184,7 @@ impl<T: ?Sized> RwLock<T> {
         profiled: bool,
     ) -> RwLockWriteGuard<'a, T> {
         RwLockWriteGuard {
-            waits: profiled.then_some(&self.waits),
-            inner: ManuallyDrop::new(g),
+            held: Held::new(g, profiled.then_some(&self.waits)),
         }
     }
 
@@ -236,10 +194,7 @@ impl<T: ?Sized> RwLock<T> {
         r: LockResult<std::sync::RwLockReadGuard<'a, T>>,
         profiled: bool,
     ) -> LockResult<RwLockReadGuard<'a, T>> {
-        match r {
-            Ok(g) => Ok(self.read_guard(g, profiled)),
-            Err(e) => Err(PoisonError::new(self.read_guard(e.into_inner(), profiled))),
-        }
+        map_lock(r, |g| self.read_guard(g, profiled))
     }
 
     #[inline]
@@ -248,82 +203,27 @@ impl<T: ?Sized> RwLock<T> {
         r: LockResult<std::sync::RwLockWriteGuard<'a, T>>,
         profiled: bool,
     ) -> LockResult<RwLockWriteGuard<'a, T>> {
-        match r {
-            Ok(g) => Ok(self.write_guard(g, profiled)),
-            Err(e) => Err(PoisonError::new(self.write_guard(e.into_inner(), profiled))),
-        }
-    }
-}
-
-impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
-    #[inline]
-    fn drop(&mut self) {
-        if let Some(waits) = self.waits {
-            self.unlock_profiled(waits);
-        } else {
-            // SAFETY: `inner` is dropped here and nowhere else; the guard is being dropped.
-            unsafe { ManuallyDrop::drop(&mut self.inner) };
-        }
-    }
-}
-
-impl<T: ?Sized> RwLockReadGuard<'_, T> {
-    /// The unlock of a lock taken while profiling: charges the waiters, releases, records.
-    #[cold]
-    #[inline(never)]
-    fn unlock_profiled(&mut self, waits: &Waits) {
-        let charge = waits.charge();
-        // SAFETY: called only from `drop`, which drops `inner` nowhere else.
-        unsafe { ManuallyDrop::drop(&mut self.inner) };
-        if let Some((n, d)) = charge {
-            event::mutex(n, d);
-        }
-    }
-}
-
-impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
-    #[inline]
-    fn drop(&mut self) {
-        if let Some(waits) = self.waits {
-            self.unlock_profiled(waits);
-        } else {
-            // SAFETY: `inner` is dropped here and nowhere else; the guard is being dropped.
-            unsafe { ManuallyDrop::drop(&mut self.inner) };
-        }
-    }
-}
-
-impl<T: ?Sized> RwLockWriteGuard<'_, T> {
-    /// The unlock of a lock taken while profiling: charges the waiters, releases, records.
-    #[cold]
-    #[inline(never)]
-    fn unlock_profiled(&mut self, waits: &Waits) {
-        let charge = waits.charge();
-        // SAFETY: called only from `drop`, which drops `inner` nowhere else.
-        unsafe { ManuallyDrop::drop(&mut self.inner) };
-        if let Some((n, d)) = charge {
-            event::mutex(n, d);
-        }
+        map_lock(r, |g| self.write_guard(g, profiled))
     }
 }
 
 impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
-        &self.inner
+        &self.held
     }
 }
 
 impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
-        &self.inner
+        &self.held
     }
 }
 
 impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        &mut self.inner
+        &mut self.held
     }
 }
 
@@ -372,6 +272,7 @@ impl<T> From<T> for RwLock<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::TryLockError;
 
     #[test]
     fn a_writer_panicking_poisons_a_reader_does_not() {
