@@ -8,9 +8,9 @@ use sextant_profile::{Label, LocationId, Profile, Sample, ValueType};
 use sextant_symbolize::LoadedModule;
 
 use crate::stackwalk::ProfileBuilder;
+use crate::threads::thread_name;
 
 use super::buffer::{Record, TRUNCATED, UNWIND_FAILED};
-use super::timer::thread_name;
 
 use super::{LOST_SAMPLES_FUNCTION as LOST_FRAME, TRUNCATED_STACK_FUNCTION as TRUNCATED_FRAME};
 

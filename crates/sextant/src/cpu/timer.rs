@@ -23,6 +23,8 @@ use std::collections::HashMap;
 use std::io;
 use std::time::Duration;
 
+use crate::threads::{TaskDir, list_threads};
+
 /// How often the thread list is scanned. Every 10 ms a new thread loses at most about 10 ms
 /// of CPU time before its timer is armed; a scan of a few dozen threads costs a few
 /// microseconds, under 0.1% of one core.
@@ -217,99 +219,6 @@ fn timespec(ns: u64) -> libc::timespec {
     }
 }
 
-/// The ids of this process's threads.
-pub(crate) fn list_threads() -> io::Result<Vec<i32>> {
-    let mut out = Vec::new();
-    TaskDir::open()?.read(&mut out)?;
-    Ok(out)
-}
-
-/// `/proc/self/task`, kept open: each scan rewinds and re-reads it with `getdents64`,
-/// instead of an open, a read and a close per scan as `std::fs::read_dir` does (procfs
-/// opens are the expensive part, and the session scans every 10 ms).
-pub(crate) struct TaskDir {
-    fd: libc::c_int,
-    buf: Vec<u8>,
-}
-
-impl TaskDir {
-    /// Opens the directory.
-    ///
-    /// # Errors
-    ///
-    /// The OS error of `open`.
-    pub(crate) fn open() -> io::Result<TaskDir> {
-        // SAFETY: open with a NUL-terminated path literal.
-        let fd = unsafe {
-            libc::open(
-                c"/proc/self/task".as_ptr(),
-                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
-            )
-        };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(TaskDir {
-            fd,
-            buf: vec![0; 16 * 1024],
-        })
-    }
-
-    /// Replaces `out` with the thread ids listed now.
-    ///
-    /// # Errors
-    ///
-    /// The OS error of `lseek` or `getdents64`.
-    pub(crate) fn read(&mut self, out: &mut Vec<i32>) -> io::Result<()> {
-        out.clear();
-        // SAFETY: lseek on our own open directory fd.
-        if unsafe { libc::lseek(self.fd, 0, libc::SEEK_SET) } < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        loop {
-            // SAFETY: getdents64 writes at most `buf.len()` bytes into our buffer.
-            let n = unsafe {
-                libc::syscall(
-                    libc::SYS_getdents64,
-                    self.fd,
-                    self.buf.as_mut_ptr(),
-                    self.buf.len(),
-                )
-            };
-            if n < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            if n == 0 {
-                return Ok(());
-            }
-            parse_dirents(&self.buf[..n as usize], out);
-        }
-    }
-}
-
-impl Drop for TaskDir {
-    fn drop(&mut self) {
-        // SAFETY: closes the fd we opened, once.
-        unsafe { libc::close(self.fd) };
-    }
-}
-
-/// Thread ids from `linux_dirent64` records: `u64 ino, i64 off, u16 reclen, u8 type, name`.
-fn parse_dirents(mut buf: &[u8], out: &mut Vec<i32>) {
-    while buf.len() >= 19 {
-        let reclen = usize::from(u16::from_ne_bytes([buf[16], buf[17]]));
-        if reclen < 19 || reclen > buf.len() {
-            return;
-        }
-        let name = &buf[19..reclen];
-        let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
-        if let Some(tid) = std::str::from_utf8(name).ok().and_then(|s| s.parse().ok()) {
-            out.push(tid);
-        }
-        buf = &buf[reclen..];
-    }
-}
-
 /// The process-wide fallback: `setitimer(ITIMER_PROF)` every `period_ns` of process CPU time.
 ///
 /// # Errors
@@ -336,46 +245,9 @@ pub(crate) fn clear_process_timer() {
     let _ = set_process_timer(0);
 }
 
-/// The name of thread `tid` (`/proc/self/task/TID/comm`), if it still exists.
-pub(crate) fn thread_name(tid: u32) -> Option<String> {
-    let s = std::fs::read_to_string(format!("/proc/self/task/{tid}/comm")).ok()?;
-    Some(s.trim_end_matches('\n').to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_kept_open_task_dir_sees_threads_come_and_go() {
-        let mut dir = TaskDir::open().unwrap();
-        let mut before = Vec::new();
-        dir.read(&mut before).unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-        let t = std::thread::spawn(move || {
-            // SAFETY: gettid has no preconditions.
-            tx.send(unsafe { libc::syscall(libc::SYS_gettid) } as i32)
-                .unwrap();
-            done_rx.recv().unwrap();
-        });
-        let tid = rx.recv().unwrap();
-        let mut during = Vec::new();
-        dir.read(&mut during).unwrap();
-        assert!(!before.contains(&tid) && during.contains(&tid));
-        done_tx.send(()).unwrap();
-        t.join().unwrap();
-        let mut after = Vec::new();
-        dir.read(&mut after).unwrap();
-        assert!(!after.contains(&tid));
-    }
-
-    #[test]
-    fn this_thread_is_listed() {
-        // SAFETY: gettid has no preconditions.
-        let me = unsafe { libc::syscall(libc::SYS_gettid) } as i32;
-        assert!(list_threads().unwrap().contains(&me));
-    }
 
     #[test]
     fn the_thread_clock_id_is_the_one_pthread_getcpuclockid_gives_for_ourselves() {

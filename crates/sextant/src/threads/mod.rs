@@ -74,7 +74,7 @@ use sextant_profile::Profile;
 use crate::error::Result;
 
 pub(crate) use create::{Live, record as record_creation};
-pub(crate) use proc::{StatFiles, State, TaskDir, gettid};
+pub(crate) use proc::{StatFiles, State, TaskDir, gettid, list_threads, thread_name};
 pub(crate) use round::Wait;
 pub(crate) use snapshot::{ThreadStack, ask, capture_self};
 

@@ -1,10 +1,10 @@
 //! What `/proc` says about this process's threads: their ids, names, scheduler states, and
 //! whether a signal is still pending on one.
 //!
-//! The directory `/proc/self/task` is kept open and re-read with `getdents64` (as the CPU
-//! profiler's timer does): the wall-clock sampler lists threads a hundred times a second, and
-//! procfs opens are the expensive part. Each thread's `stat` file is opened once and re-read
-//! with `pread` for the same reason.
+//! The directory `/proc/self/task` is kept open and re-read with `getdents64` (by the CPU
+//! profiler's timer too): the wall-clock sampler lists threads a hundred times a second,
+//! and procfs opens are the expensive part. Each thread's `stat` file is opened once and
+//! re-read with `pread` for the same reason.
 
 use std::collections::HashMap;
 use std::io;
@@ -100,6 +100,12 @@ pub(crate) fn list_threads() -> io::Result<Vec<i32>> {
 pub(crate) fn gettid() -> i32 {
     // SAFETY: gettid has no preconditions and cannot fail.
     unsafe { libc::syscall(libc::SYS_gettid) as i32 }
+}
+
+/// The name of thread `tid` (`/proc/self/task/TID/comm`), if it still exists.
+pub(crate) fn thread_name(tid: u32) -> Option<String> {
+    let s = std::fs::read_to_string(format!("/proc/self/task/{tid}/comm")).ok()?;
+    Some(s.trim_end_matches('\n').to_string())
 }
 
 fn open_c(path: &std::ffi::CStr, flags: libc::c_int) -> io::Result<libc::c_int> {
@@ -255,6 +261,28 @@ pub(crate) fn signal_pending(tid: i32, sig: i32) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kept_open_task_dir_sees_threads_come_and_go() {
+        let mut dir = TaskDir::open().unwrap();
+        let mut before = Vec::new();
+        dir.read(&mut before).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::spawn(move || {
+            tx.send(gettid()).unwrap();
+            done_rx.recv().unwrap();
+        });
+        let tid = rx.recv().unwrap();
+        let mut during = Vec::new();
+        dir.read(&mut during).unwrap();
+        assert!(!before.contains(&tid) && during.contains(&tid));
+        done_tx.send(()).unwrap();
+        t.join().unwrap();
+        let mut after = Vec::new();
+        dir.read(&mut after).unwrap();
+        assert!(!after.contains(&tid));
+    }
 
     #[test]
     fn stat_names_may_hold_spaces_and_parentheses() {
