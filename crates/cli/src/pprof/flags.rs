@@ -4,14 +4,7 @@
 
 use std::collections::HashMap;
 
-/// The type of a flag's value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Bool,
-    Int,
-    Float,
-    Str,
-}
+use super::settings::{self, Kind};
 
 /// A parsed flag value.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,9 +15,9 @@ pub(crate) enum Value {
     Str(String),
 }
 
-/// Every flag go tool pprof 1.19 defines, with its kind (from `internal/driver/cli.go`,
-/// `config.go` and `commands.go`).
-pub(crate) const FLAGS: &[(&str, Kind)] = &[
+/// The flags go tool pprof 1.19 defines besides its `config` fields, with their kinds (from
+/// `internal/driver/cli.go` and `commands.go`); [`lookup`] adds the `config` fields.
+const FLAGS: &[(&str, Kind)] = &[
     // Comparisons and sources.
     ("diff_base", Kind::Str),
     ("base", Kind::Str),
@@ -44,44 +37,6 @@ pub(crate) const FLAGS: &[(&str, Kind)] = &[
     ("tools", Kind::Str),
     ("http", Kind::Str),
     ("no_browser", Kind::Bool),
-    // Configuration (`config` fields).
-    ("output", Kind::Str),
-    ("call_tree", Kind::Bool),
-    ("relative_percentages", Kind::Bool),
-    ("unit", Kind::Str),
-    ("compact_labels", Kind::Bool),
-    ("source_path", Kind::Str),
-    ("trim_path", Kind::Str),
-    ("intel_syntax", Kind::Bool),
-    ("mean", Kind::Bool),
-    ("sample_index", Kind::Str),
-    ("divide_by", Kind::Float),
-    ("normalize", Kind::Bool),
-    ("cum", Kind::Bool),
-    ("flat", Kind::Bool),
-    ("tagroot", Kind::Str),
-    ("tagleaf", Kind::Str),
-    ("drop_negative", Kind::Bool),
-    ("nodecount", Kind::Int),
-    ("nodefraction", Kind::Float),
-    ("edgefraction", Kind::Float),
-    ("trim", Kind::Bool),
-    ("focus", Kind::Str),
-    ("ignore", Kind::Str),
-    ("prune_from", Kind::Str),
-    ("hide", Kind::Str),
-    ("show", Kind::Str),
-    ("show_from", Kind::Str),
-    ("tagfocus", Kind::Str),
-    ("tagignore", Kind::Str),
-    ("tagshow", Kind::Str),
-    ("taghide", Kind::Str),
-    ("noinlines", Kind::Bool),
-    ("functions", Kind::Bool),
-    ("filefunctions", Kind::Bool),
-    ("files", Kind::Bool),
-    ("lines", Kind::Bool),
-    ("addresses", Kind::Bool),
     // Output formats.
     ("comments", Kind::Bool),
     ("dot", Kind::Bool),
@@ -112,6 +67,23 @@ pub(crate) const FLAGS: &[(&str, Kind)] = &[
     ("flame", Kind::Bool),
     ("folded", Kind::Bool),
 ];
+
+/// The flag `name` and its kind: one of [`FLAGS`], or a `config` field of
+/// [`settings::FIELDS`] (`config.go`), whose choice fields are flags by their values only
+/// (`-cum`, `-lines`, not `-sort`).
+fn lookup(name: &str) -> Option<(&'static str, Kind)> {
+    FLAGS.iter().copied().find(|f| f.0 == name).or_else(|| {
+        settings::FIELDS
+            .iter()
+            .find_map(|&(field, kind)| match kind {
+                Kind::Choice(values) => values
+                    .iter()
+                    .find(|&&v| v == name)
+                    .map(|&v| (v, Kind::Bool)),
+                _ => (field == name).then_some((field, kind)),
+            })
+    })
+}
 
 /// What the command line asked for: the flags set (last one wins, as in Go) and the
 /// remaining arguments.
@@ -174,7 +146,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Parsed, String> {
             Some((n, v)) => (n, Some(v)),
             None => (name, None),
         };
-        let Some(&(flag, kind)) = FLAGS.iter().find(|f| f.0 == name) else {
+        let Some((flag, kind)) = lookup(name) else {
             if name == "help" || name == "h" {
                 out.help = true;
                 return Ok(out);

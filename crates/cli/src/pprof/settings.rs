@@ -60,6 +60,23 @@ pub(crate) const FIELDS: &[(&str, Kind)] = &[
     ("granularity", Kind::Choice(GRAINS)),
 ];
 
+/// The options Go's `config` does not save in `settings.json` (its `json:"-"` fields).
+const NOT_SAVED: &[&str] = &[
+    "output",
+    "source_path",
+    "trim_path",
+    "sample_index",
+    "divide_by",
+];
+
+/// The options a saved configuration holds (the web UI's `settings.json`), in Go's order.
+pub(crate) fn saved() -> impl Iterator<Item = (&'static str, Kind)> {
+    FIELDS
+        .iter()
+        .copied()
+        .filter(|(n, _)| !NOT_SAVED.contains(n))
+}
+
 /// The options Go's `config` has and [`Config`] does not.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Extra {

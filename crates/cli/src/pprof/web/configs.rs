@@ -15,37 +15,6 @@ use super::super::settings::{self, Extra, Kind};
 use super::http::parse_query;
 use super::params;
 
-/// The fields Go saves (its `config` fields whose JSON name is not `-`), with their kinds.
-const SAVED: &[(&str, Kind)] = &[
-    ("call_tree", Kind::Bool),
-    ("relative_percentages", Kind::Bool),
-    ("unit", Kind::Str),
-    ("compact_labels", Kind::Bool),
-    ("intel_syntax", Kind::Bool),
-    ("mean", Kind::Bool),
-    ("normalize", Kind::Bool),
-    ("sort", Kind::Str),
-    ("tagroot", Kind::Str),
-    ("tagleaf", Kind::Str),
-    ("drop_negative", Kind::Bool),
-    ("nodecount", Kind::Int),
-    ("nodefraction", Kind::Float),
-    ("edgefraction", Kind::Float),
-    ("trim", Kind::Bool),
-    ("focus", Kind::Str),
-    ("ignore", Kind::Str),
-    ("prune_from", Kind::Str),
-    ("hide", Kind::Str),
-    ("show", Kind::Str),
-    ("show_from", Kind::Str),
-    ("tagfocus", Kind::Str),
-    ("tagignore", Kind::Str),
-    ("tagshow", Kind::Str),
-    ("taghide", Kind::Str),
-    ("noinlines", Kind::Bool),
-    ("granularity", Kind::Str),
-];
-
 /// A saved configuration: its name and its fields as Go's JSON has them.
 type Entry = (String, Map<String, Value>);
 
@@ -130,7 +99,7 @@ fn create_private_dir(dir: &std::path::Path) -> Result<(), String> {
 fn to_config(fields: &Map<String, Value>) -> (Config, Extra) {
     let mut c = Config::default();
     let mut x = Extra::default();
-    for &(name, kind) in SAVED {
+    for (name, kind) in settings::saved() {
         let zero = match kind {
             Kind::Bool => "false",
             Kind::Int | Kind::Float => "0",
@@ -159,7 +128,7 @@ fn to_config(fields: &Map<String, Value>) -> (Config, Extra) {
 /// A configuration as a saved entry: its fields, empty values left out (Go's `omitempty`).
 fn to_fields(c: &Config, x: &Extra) -> Map<String, Value> {
     let mut m = Map::new();
-    for &(name, kind) in SAVED {
+    for (name, kind) in settings::saved() {
         let v = settings::get(c, x, name);
         let value = match kind {
             Kind::Bool => Value::Bool(v == "true"),

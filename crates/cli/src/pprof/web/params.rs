@@ -2,49 +2,38 @@
 //! reads its options from the query string on top of the command line's, as `applyURL` does.
 
 use super::super::config::Config;
+use super::super::settings::{self, Extra};
 
-/// The type of a URL parameter's value.
-#[derive(Debug, Clone, Copy)]
-enum Kind {
-    Bool,
-    Int,
-    Float,
-    Str,
-    Choice(&'static [&'static str]),
-}
-
-/// Go's `urlparam` table, in the order of `config`'s fields: (parameter, option, kind).
-const PARAMS: &[(&str, &str, Kind)] = &[
-    ("calltree", "call_tree", Kind::Bool),
-    ("rel", "relative_percentages", Kind::Bool),
-    ("unit", "unit", Kind::Str),
-    ("compact", "compact_labels", Kind::Bool),
-    ("intel", "intel_syntax", Kind::Bool),
-    ("mean", "mean", Kind::Bool),
-    ("si", "sample_index", Kind::Str),
-    ("norm", "normalize", Kind::Bool),
-    ("sort", "sort", Kind::Choice(&["cum", "flat"])),
-    ("dropneg", "drop_negative", Kind::Bool),
-    ("n", "nodecount", Kind::Int),
-    ("nf", "nodefraction", Kind::Float),
-    ("ef", "edgefraction", Kind::Float),
-    ("trim", "trim", Kind::Bool),
-    ("f", "focus", Kind::Str),
-    ("i", "ignore", Kind::Str),
-    ("prunefrom", "prune_from", Kind::Str),
-    ("h", "hide", Kind::Str),
-    ("s", "show", Kind::Str),
-    ("sf", "show_from", Kind::Str),
-    ("tf", "tagfocus", Kind::Str),
-    ("ti", "tagignore", Kind::Str),
-    ("ts", "tagshow", Kind::Str),
-    ("th", "taghide", Kind::Str),
-    ("noinlines", "noinlines", Kind::Bool),
-    (
-        "g",
-        "granularity",
-        Kind::Choice(&["functions", "filefunctions", "files", "lines", "addresses"]),
-    ),
+/// Go's `urlparam` table, in the order of `config`'s fields: (parameter, option); the
+/// options' kinds and parsers are the shell's ([`settings::configure`]), as Go's `applyURL`
+/// and `configure` share `config.set`.
+const PARAMS: &[(&str, &str)] = &[
+    ("calltree", "call_tree"),
+    ("rel", "relative_percentages"),
+    ("unit", "unit"),
+    ("compact", "compact_labels"),
+    ("intel", "intel_syntax"),
+    ("mean", "mean"),
+    ("si", "sample_index"),
+    ("norm", "normalize"),
+    ("sort", "sort"),
+    ("dropneg", "drop_negative"),
+    ("n", "nodecount"),
+    ("nf", "nodefraction"),
+    ("ef", "edgefraction"),
+    ("trim", "trim"),
+    ("f", "focus"),
+    ("i", "ignore"),
+    ("prunefrom", "prune_from"),
+    ("h", "hide"),
+    ("s", "show"),
+    ("sf", "show_from"),
+    ("tf", "tagfocus"),
+    ("ti", "tagignore"),
+    ("ts", "tagshow"),
+    ("th", "taghide"),
+    ("noinlines", "noinlines"),
+    ("g", "granularity"),
 ];
 
 /// The URL parameters of the options a saved configuration holds, with the options' names:
@@ -52,22 +41,16 @@ const PARAMS: &[(&str, &str, Kind)] = &[
 pub(super) fn saved_params() -> impl Iterator<Item = (&'static str, &'static str)> {
     PARAMS
         .iter()
-        .filter(|p| p.0 != "si")
-        .map(|&(param, name, _)| (param, name))
-}
-
-/// A parsed value.
-enum Value {
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Str(String),
+        .copied()
+        .filter(|&(_, name)| settings::saved().any(|(n, _)| n == name))
 }
 
 /// Sets the options `query` names on `cfg`, as pprof's `applyURL`: empty values are skipped,
 /// unknown parameters ignored, and a bad value fails with Go's message.
 pub(crate) fn apply(cfg: &mut Config, query: &[(String, String)]) -> Result<(), String> {
-    for &(param, name, kind) in PARAMS {
+    // intel_syntax only changes disassembly, which these views do not print.
+    let mut extra = Extra::default();
+    for &(param, name) in PARAMS {
         // Go's url.Values.Get: the first value given.
         let Some((_, raw)) = query.iter().find(|(k, _)| k == param) else {
             continue;
@@ -75,88 +58,13 @@ pub(crate) fn apply(cfg: &mut Config, query: &[(String, String)]) -> Result<(), 
         if raw.is_empty() {
             continue;
         }
-        let value = parse(name, kind, raw)
+        settings::configure(cfg, &mut extra, name, raw)
             .map_err(|e| format!("error setting config field {name}: {e}"))?;
-        set(cfg, name, value);
     }
     if cfg.normalize && cfg.base.is_empty() {
         return Err("must have base profile to normalize by".into());
     }
     Ok(())
-}
-
-fn parse(name: &str, kind: Kind, raw: &str) -> Result<Value, String> {
-    Ok(match kind {
-        Kind::Bool => Value::Bool(string_to_bool(raw)?),
-        Kind::Int => Value::Int(
-            raw.parse()
-                .map_err(|_| format!("strconv.Atoi: parsing {raw:?}: invalid syntax"))?,
-        ),
-        Kind::Float => Value::Float(
-            raw.parse()
-                .map_err(|_| format!("strconv.ParseFloat: parsing {raw:?}: invalid syntax"))?,
-        ),
-        Kind::Str => Value::Str(raw.to_string()),
-        Kind::Choice(choices) => {
-            if !choices.contains(&raw) {
-                return Err(format!("invalid {name:?} value {raw:?}"));
-            }
-            Value::Str(raw.to_string())
-        }
-    })
-}
-
-/// pprof's `stringToBool`.
-fn string_to_bool(s: &str) -> Result<bool, String> {
-    match s.to_lowercase().as_str() {
-        "true" | "t" | "yes" | "y" | "1" | "" => Ok(true),
-        "false" | "f" | "no" | "n" | "0" => Ok(false),
-        _ => Err(format!("illegal value \"{s}\" for bool variable")),
-    }
-}
-
-fn set(c: &mut Config, name: &str, v: Value) {
-    match v {
-        Value::Bool(b) => {
-            let dst = match name {
-                "call_tree" => &mut c.call_tree,
-                "relative_percentages" => &mut c.relative_percentages,
-                "compact_labels" => &mut c.compact_labels,
-                "mean" => &mut c.mean,
-                "normalize" => &mut c.normalize,
-                "drop_negative" => &mut c.drop_negative,
-                "trim" => &mut c.trim,
-                "noinlines" => &mut c.noinlines,
-                // intel_syntax only changes disassembly, which this view does not print.
-                _ => return,
-            };
-            *dst = b;
-        }
-        Value::Int(n) => c.node_count = n,
-        Value::Float(f) => match name {
-            "nodefraction" => c.node_fraction = f,
-            _ => c.edge_fraction = f,
-        },
-        Value::Str(s) => {
-            let dst = match name {
-                "unit" => &mut c.unit,
-                "sample_index" => &mut c.sample_index,
-                "sort" => &mut c.sort,
-                "focus" => &mut c.focus,
-                "ignore" => &mut c.ignore,
-                "prune_from" => &mut c.prune_from,
-                "hide" => &mut c.hide,
-                "show" => &mut c.show,
-                "show_from" => &mut c.show_from,
-                "tagfocus" => &mut c.tagfocus,
-                "tagignore" => &mut c.tagignore,
-                "tagshow" => &mut c.tagshow,
-                "taghide" => &mut c.taghide,
-                _ => &mut c.granularity,
-            };
-            *dst = s;
-        }
-    }
 }
 
 #[cfg(test)]
