@@ -2,32 +2,10 @@
 //!
 //! CI installs Go; where `go` is not on PATH the test prints a note and passes.
 
-use std::process::Command;
 use std::time::Duration;
 
 use super::common::*;
-
-fn go_pprof(args: &[&str], file: &std::path::Path) -> Option<String> {
-    let out = match Command::new("go")
-        .arg("tool")
-        .arg("pprof")
-        .args(args)
-        .arg(file)
-        .output()
-    {
-        Ok(o) => o,
-        Err(_) => {
-            println!("note: `go` is not on PATH; go tool pprof interop not checked");
-            return None;
-        }
-    };
-    assert!(
-        out.status.success(),
-        "go tool pprof {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(String::from_utf8(out.stdout).unwrap())
-}
+use super::go::go_pprof;
 
 #[test]
 fn go_tool_pprof_reads_our_profiles() {

@@ -5,6 +5,8 @@
 //! few seconds at most and assert on CPU clocks, never on wall time.
 
 mod common;
+#[path = "../common/go.rs"]
+mod go;
 
 mod accuracy;
 mod example;

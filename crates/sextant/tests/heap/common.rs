@@ -1,10 +1,11 @@
 //! What the heap tests share: the serial lock, the rate guard, reading profiles, Go's tool.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use sextant_profile::{Profile, Sample};
+
+pub(crate) use super::go::go_pprof;
 
 /// One test at a time: the rate is process-wide, and the big tests hold hundreds of MB.
 pub(crate) fn serial() -> MutexGuard<'static, ()> {
@@ -70,34 +71,6 @@ pub(crate) fn totals(p: &Profile, func: &str) -> [i64; 4] {
 /// A fresh path in the temporary directory.
 pub(crate) fn tmp(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("sextant-heap-{}-{name}", std::process::id()))
-}
-
-/// `go tool pprof <args> <files>`'s stdout; `None` (with a note) where Go is not installed,
-/// except under CI, where Go must be there.
-pub(crate) fn go_pprof(args: &[&str], files: &[&Path]) -> Option<String> {
-    let out = match Command::new("go")
-        .arg("tool")
-        .arg("pprof")
-        .args(args)
-        .args(files)
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI is set but `go` cannot run ({e}); install Go for the interop tests"
-            );
-            println!("note: `go` is not on PATH; go tool pprof interop not checked");
-            return None;
-        }
-    };
-    assert!(
-        out.status.success(),
-        "go tool pprof {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(String::from_utf8(out.stdout).expect("go tool pprof writes UTF-8"))
 }
 
 /// The rows of a `-top` report: (flat, function), in order.

@@ -20,7 +20,7 @@ fn go_tool_pprof_reads_heap_and_allocs_under_every_sample_index() {
             .unwrap()
             .write_to(&mut std::fs::File::create(&path).unwrap(), 0)
             .unwrap();
-        let Some(raw) = go_pprof(&["-raw"], &[&path]) else {
+        let Some(raw) = go_pprof(&["-raw"], &path) else {
             return;
         };
         assert!(raw.contains("PeriodType: space bytes"), "{raw}");
@@ -41,11 +41,11 @@ fn go_tool_pprof_reads_heap_and_allocs_under_every_sample_index() {
         ] {
             // Focused: other tests' allocations may outweigh ours under some indexes.
             let index = format!("-sample_index={index}");
-            let top = go_pprof(&["-top", &index, "-focus=hold_for_interop"], &[&path]).unwrap();
+            let top = go_pprof(&["-top", &index, "-focus=hold_for_interop"], &path).unwrap();
             assert!(top.contains("hold_for_interop"), "{name} {index}:\n{top}");
         }
         // The default index: inuse_space for heap, alloc_space for allocs (as Go).
-        let top = go_pprof(&["-top"], &[&path]).unwrap();
+        let top = go_pprof(&["-top"], &path).unwrap();
         let want = if name == "heap" {
             "inuse_space"
         } else {

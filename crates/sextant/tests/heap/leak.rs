@@ -38,7 +38,7 @@ fn the_difference_of_two_heap_profiles_names_the_leak() {
     // 20k replies of 8 * (about 220..520) bytes: about 59 MB; sampled, so within 30%.
     assert!(diff[0].0 > 40 << 20 && diff[0].0 < 80 << 20, "{diff:?}");
 
-    if let Some(top) = go_pprof(&["-top", "-base", first.to_str().unwrap()], &[&second]) {
+    if let Some(top) = go_pprof(&["-top", "-base", first.to_str().unwrap()], &second) {
         let rows = top_rows(&top);
         assert!(
             rows.first()

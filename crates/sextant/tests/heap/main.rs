@@ -7,6 +7,8 @@
 //! the harness's own allocations do not count.
 
 mod common;
+#[path = "../common/go.rs"]
+mod go;
 
 mod accuracy;
 mod interop;

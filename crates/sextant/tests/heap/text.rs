@@ -82,7 +82,7 @@ fn debug_one_text_has_gos_shape_and_reads_back() {
     // go tool pprof reads it too, with our sample types and values.
     let path = tmp("heap.txt");
     std::fs::write(&path, &text).unwrap();
-    if let Some(raw) = go_pprof(&["-raw"], &[&path]) {
+    if let Some(raw) = go_pprof(&["-raw"], &path) {
         assert!(
             raw.contains(
                 "alloc_objects/count alloc_space/bytes inuse_objects/count inuse_space/bytes"

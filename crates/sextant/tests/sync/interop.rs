@@ -4,8 +4,6 @@
 //!
 //! Where `go` is not on PATH the Go half prints a note and passes, unless `CI` is set.
 
-use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,32 +11,7 @@ use sextant::sync::{Mutex, mpsc};
 use sextant_profile::Profile;
 
 use super::common::*;
-
-fn go_pprof(args: &[&str], file: &Path) -> Option<String> {
-    let out = match Command::new("go")
-        .args(["tool", "pprof"])
-        .args(args)
-        .arg(file)
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "`go` is needed in CI for the go tool pprof interop tests: {e}"
-            );
-            println!("note: `go` is not on PATH; go tool pprof interop not checked");
-            return None;
-        }
-    };
-    assert!(
-        out.status.success(),
-        "go tool pprof {args:?} {} failed: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(String::from_utf8(out.stdout).unwrap())
-}
+use super::go::go_pprof;
 
 #[inline(never)]
 fn interop_hold(m: &Mutex<u32>) {

@@ -7,6 +7,8 @@
 //! profiled program measured with its own clock, never on wall time.
 
 mod common;
+#[path = "../common/go.rs"]
+mod go;
 
 mod block;
 mod contention;

@@ -4,38 +4,11 @@
 //! CI installs Go: there a missing `go` fails the test; elsewhere it prints a note and
 //! passes.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::common::*;
-
-fn go_pprof(args: &[&str], file: &Path) -> Option<String> {
-    let out = match Command::new("go")
-        .arg("tool")
-        .arg("pprof")
-        .args(args)
-        .arg(file)
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "`go` is needed for the interop tests in CI: {e}"
-            );
-            println!("note: `go` is not on PATH; go tool pprof interop not checked");
-            return None;
-        }
-    };
-    assert!(
-        out.status.success(),
-        "go tool pprof {args:?} {} failed: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(String::from_utf8(out.stdout).unwrap())
-}
+use super::go::go_pprof;
 
 fn temp(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("sextant-threads-{}-{name}", std::process::id()))

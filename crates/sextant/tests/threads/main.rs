@@ -7,6 +7,8 @@
 //! their waits; they never assert on elapsed time.
 
 mod common;
+#[path = "../common/go.rs"]
+mod go;
 
 mod create;
 mod dump;
