@@ -44,31 +44,36 @@ fn make(
     Ok(Made { prepared, cfg, rpt })
 }
 
+/// A view's page, or the page (or plain-text error) that replaces it.
+pub(super) type Reply = Result<Response, Response>;
+
+/// `m`'s report as `m.cfg.command` prints it; a failure becomes an error page with `status`.
+fn generated(state: &State, req: &Request, m: &mut Made, status: u16) -> Result<String, Response> {
+    let mut out = Vec::new();
+    m.rpt
+        .generate(&m.prepared.profile, &mut out)
+        .map_err(|e| error_page(state, req, status, &e.to_string()))?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
 /// `/ui/`: the call graph, drawn by Graphviz, with the legend moved to the details box.
-pub(super) fn graph(state: &State, req: &Request) -> Response {
-    let mut m = match make(state, req, "svg", None, |_| {}) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let mut dot = Vec::new();
-    if let Err(e) = m.rpt.generate(&m.prepared.profile, &mut dot) {
-        return error_page(state, req, 500, &e.to_string());
-    }
-    let dot = String::from_utf8_lossy(&dot);
+pub(super) fn graph(state: &State, req: &Request) -> Reply {
+    let mut m = make(state, req, "svg", None, |_| {})?;
+    let dot = generated(state, req, &mut m, 500)?;
     let (dot, legend) = split_legend(&dot);
     let nodes = node_names(&dot);
     let svg = match graphviz("svg", dot.as_bytes()) {
         Ok(svg) => svg,
         Err(_) => {
-            return Response::text_error(
+            return Err(Response::text_error(
                 501,
                 "Could not execute dot; may need to install graphviz.",
-            );
+            ));
         }
     };
     let svg = String::from_utf8_lossy(&svg).replace("&;", "&amp;;");
     let svg = svg.find("<svg").map_or(svg.as_str(), |at| &svg[at..]);
-    render(
+    Ok(render(
         state,
         req,
         &m.prepared,
@@ -77,15 +82,12 @@ pub(super) fn graph(state: &State, req: &Request) -> Response {
         "graphbtn",
         true,
         format!("<div id=\"graph\">{svg}</div>"),
-    )
+    ))
 }
 
 /// `/ui/top`: the top table, every node of the trimmed graph up to 500.
-pub(super) fn top(state: &State, req: &Request) -> Response {
-    let mut m = match make(state, req, "top", None, |c| c.node_count = TOP_NODES) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
+pub(super) fn top(state: &State, req: &Request) -> Reply {
+    let mut m = make(state, req, "top", None, |c| c.node_count = TOP_NODES)?;
     let (items, legend) = m.rpt.text_items(&m.prepared.profile);
     let total = m.rpt.total();
     let mut body = format!(
@@ -117,7 +119,7 @@ pub(super) fn top(state: &State, req: &Request) -> Response {
         nodes.push(it.name.clone());
     }
     body.push_str("</tbody>\n</table>");
-    render(
+    Ok(render(
         state,
         req,
         &m.prepared,
@@ -126,16 +128,13 @@ pub(super) fn top(state: &State, req: &Request) -> Response {
         "topbtn",
         false,
         body,
-    )
+    ))
 }
 
 /// `/ui/flamegraph`: the page around the flame graph, which loads `flamegraph.svg` with the
 /// same parameters (the SVG runs its own script, so it lives in its own document).
-pub(super) fn flame_page(state: &State, req: &Request) -> Response {
-    let m = match make(state, req, "flame", None, |c| c.trim = false) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
+pub(super) fn flame_page(state: &State, req: &Request) -> Reply {
+    let m = make(state, req, "flame", None, |c| c.trim = false)?;
     let legend = m.rpt.profile_labels(&m.prepared.profile);
     let src = if req.raw_query.is_empty() {
         "./flamegraph.svg".to_string()
@@ -146,7 +145,7 @@ pub(super) fn flame_page(state: &State, req: &Request) -> Response {
         "<iframe id=\"flame\" title=\"flame graph\" src=\"{}\"></iframe>",
         escape(&src)
     );
-    render(
+    Ok(render(
         state,
         req,
         &m.prepared,
@@ -155,80 +154,79 @@ pub(super) fn flame_page(state: &State, req: &Request) -> Response {
         "flamegraph",
         true,
         body,
-    )
+    ))
 }
 
 /// `/ui/flamegraph.svg`: the `-flame` SVG for the URL's options.
-pub(super) fn flame_svg(state: &State, req: &Request) -> Response {
-    let mut m = match make(state, req, "flame", None, |c| c.trim = false) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
+pub(super) fn flame_svg(state: &State, req: &Request) -> Reply {
+    let mut m = make(state, req, "flame", None, |c| c.trim = false)?;
     let mut svg = Vec::new();
     if let Err(e) = m.rpt.flame_graph(&m.prepared.profile, &mut svg) {
-        return Response::text_error(500, &e.to_string());
+        return Err(Response::text_error(500, &e.to_string()));
     }
-    Response::ok("image/svg+xml", svg)
+    Ok(Response::ok("image/svg+xml", svg))
 }
 
 /// `/ui/peek`: callers and callees of the functions `f` matches, at line granularity.
-pub(super) fn peek(state: &State, req: &Request) -> Response {
+pub(super) fn peek(state: &State, req: &Request) -> Reply {
     let f = req.param("f").to_string();
-    let mut m = match make(state, req, "peek", Some(&f), |c| {
+    let mut m = make(state, req, "peek", Some(&f), |c| {
         c.granularity = "lines".into()
-    }) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let mut out = Vec::new();
-    if let Err(e) = m.rpt.generate(&m.prepared.profile, &mut out) {
-        return error_page(state, req, 400, &e.to_string());
-    }
-    let text = String::from_utf8_lossy(&out);
+    })?;
+    let text = generated(state, req, &mut m, 400)?;
     let legend: Vec<String> = text
         .lines()
         .take_while(|l| !l.starts_with("---"))
         .map(String::from)
         .collect();
     let body = format!("<pre>{}</pre>", escape(&text));
-    render(state, req, &m.prepared, &legend, &[], "peek", false, body)
+    Ok(render(
+        state,
+        req,
+        &m.prepared,
+        &legend,
+        &[],
+        "peek",
+        false,
+        body,
+    ))
 }
 
 /// Most functions the Disassemble view prints (pprof's web UI `maxEntries`).
 const MAX_FUNCTIONS: usize = 50;
 
 /// `/ui/disasm`: the `-disasm` report of the functions `f` matches, the heaviest 50.
-pub(super) fn disasm(state: &State, req: &Request) -> Response {
+pub(super) fn disasm(state: &State, req: &Request) -> Reply {
     let f = req.param("f").to_string();
-    let mut m = match make(state, req, "disasm", Some(&f), |_| {}) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
+    let mut m = make(state, req, "disasm", Some(&f), |_| {})?;
     let mut out = Vec::new();
     let objtool = sextant_report::disasm::Binutils::default();
     let written = m
         .rpt
         .disasm(&m.prepared.profile, &objtool, Some(MAX_FUNCTIONS), &mut out);
     if let Err(e) = written {
-        return error_page(state, req, 400, &e.to_string());
+        return Err(error_page(state, req, 400, &e.to_string()));
     }
     let legend = m.rpt.profile_labels(&m.prepared.profile);
     let body = format!("<pre>{}</pre>", escape(&String::from_utf8_lossy(&out)));
-    render(state, req, &m.prepared, &legend, &[], "disasm", false, body)
+    Ok(render(
+        state,
+        req,
+        &m.prepared,
+        &legend,
+        &[],
+        "disasm",
+        false,
+        body,
+    ))
 }
 
 /// `/ui/source`: the `-list` report of the functions `f` matches, one block per function,
 /// lines with samples marked and their instructions a click away (pprof's weblist).
-pub(super) fn source(state: &State, req: &Request) -> Response {
+pub(super) fn source(state: &State, req: &Request) -> Reply {
     let f = req.param("f").to_string();
-    let mut m = match make(state, req, "list", Some(&f), |_| {}) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let mut out = Vec::new();
-    if let Err(e) = m.rpt.generate(&m.prepared.profile, &mut out) {
-        return error_page(state, req, 400, &e.to_string());
-    }
+    let mut m = make(state, req, "list", Some(&f), |_| {})?;
+    let out = generated(state, req, &mut m, 400)?;
     // The instructions are a bonus: a binary that is missing or rebuilt leaves them out.
     let mut notes = Vec::new();
     let asm = weblist::assembly(
@@ -237,9 +235,18 @@ pub(super) fn source(state: &State, req: &Request) -> Response {
         Some(MAX_FUNCTIONS),
         &mut notes,
     );
-    let body = weblist::html(&String::from_utf8_lossy(&out), &asm);
+    let body = weblist::html(&out, &asm);
     let legend = m.rpt.profile_labels(&m.prepared.profile);
-    render(state, req, &m.prepared, &legend, &[], "list", false, body)
+    Ok(render(
+        state,
+        req,
+        &m.prepared,
+        &legend,
+        &[],
+        "list",
+        false,
+        body,
+    ))
 }
 
 /// `/ui/download`: the profile as loaded, gzip-compressed protobuf.
