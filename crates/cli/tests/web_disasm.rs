@@ -156,6 +156,33 @@ fn profile(bin: &str, name: &str, a: u64, b: u64, build_id: &str) -> Profile {
     }
 }
 
+/// An instruction's address and its text as objdump prints it.
+type Instruction = (u64, String);
+
+/// The binary under test, the function of it the tests sample (name, start, end) and that
+/// function's instructions; `None`, with a note that `what` is skipped, without binutils.
+fn target(what: &str) -> Option<(&'static str, String, u64, u64, Vec<Instruction>)> {
+    if !have_binutils() {
+        println!("note: GNU binutils are not installed; skipping {what}");
+        return None;
+    }
+    let bin = env!("CARGO_BIN_EXE_sextant");
+    let (name, start, end) = function(bin);
+    let insts = instructions(bin, start, end);
+    Some((bin, name, start, end, insts))
+}
+
+/// Runs `sextant pprof -FLAG=<name quoted as a regexp> PROFILE`, then removes the profile.
+fn pprof_on(bin: &str, flag: &str, name: &str, profile: &std::path::Path) -> std::process::Output {
+    let out = Command::new(bin)
+        .args(["pprof", &format!("-{flag}={}", regex_quote(name))])
+        .arg(profile)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(profile);
+    out
+}
+
 fn write_profile(p: &Profile, tag: &str) -> std::path::PathBuf {
     let path =
         std::env::temp_dir().join(format!("sextant-disasm-{}-{tag}.pb.gz", std::process::id()));
@@ -167,22 +194,13 @@ fn write_profile(p: &Profile, tag: &str) -> std::path::PathBuf {
 
 #[test]
 fn disasm_puts_each_sample_on_its_instruction() {
-    if !have_binutils() {
-        println!("note: GNU binutils are not installed; skipping -disasm");
+    let Some((bin, name, _, _, insts)) = target("-disasm") else {
         return;
-    }
-    let bin = env!("CARGO_BIN_EXE_sextant");
-    let (name, start, end) = function(bin);
-    let insts = instructions(bin, start, end);
+    };
     assert!(insts.len() >= 3, "{name} is too short");
     let (a, b) = (insts[0].0, insts[2].0);
     let path = write_profile(&profile(bin, &name, a, b, ""), "ok");
-    let out = Command::new(bin)
-        .args(["pprof", &format!("-disasm={}", regex_quote(&name))])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_file(&path);
+    let out = pprof_on(bin, "disasm", &name, &path);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -225,21 +243,12 @@ fn disasm_puts_each_sample_on_its_instruction() {
 
 #[test]
 fn disasm_refuses_a_binary_whose_build_id_differs() {
-    if !have_binutils() {
-        println!("note: GNU binutils are not installed; skipping -disasm");
+    let Some((bin, name, _, _, insts)) = target("-disasm") else {
         return;
-    }
-    let bin = env!("CARGO_BIN_EXE_sextant");
-    let (name, start, end) = function(bin);
-    let insts = instructions(bin, start, end);
+    };
     let p = profile(bin, &name, insts[0].0, insts[1].0, "0123456789abcdef");
     let path = write_profile(&p, "mismatch");
-    let out = Command::new(bin)
-        .args(["pprof", &format!("-disasm={}", regex_quote(&name))])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_file(&path);
+    let out = pprof_on(bin, "disasm", &name, &path);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -251,13 +260,9 @@ fn disasm_refuses_a_binary_whose_build_id_differs() {
 
 #[test]
 fn web_disassemble_and_source_views_show_the_instructions() {
-    if !have_binutils() {
-        println!("note: GNU binutils are not installed; skipping /ui/disasm");
+    let Some((bin, name, start, end, insts)) = target("/ui/disasm") else {
         return;
-    }
-    let bin = env!("CARGO_BIN_EXE_sextant");
-    let (name, start, end) = function(bin);
-    let insts = instructions(bin, start, end);
+    };
     let (file, line) = position(bin, start, end, insts[0].0);
     let mut p = profile(bin, &name, insts[0].0, insts[2].0, "");
     p.function[0].filename = file;
@@ -347,13 +352,9 @@ fn position(bin: &str, start: u64, end: u64, addr: u64) -> (String, i64) {
 
 #[test]
 fn weblist_opens_each_sampled_line_onto_its_instructions() {
-    if !have_binutils() {
-        println!("note: GNU binutils are not installed; skipping -weblist");
+    let Some((bin, name, start, end, insts)) = target("-weblist") else {
         return;
-    }
-    let bin = env!("CARGO_BIN_EXE_sextant");
-    let (name, start, end) = function(bin);
-    let insts = instructions(bin, start, end);
+    };
     let a = insts[0].0;
     let (file, line) = position(bin, start, end, a);
     assert!(
@@ -367,12 +368,7 @@ fn weblist_opens_each_sampled_line_onto_its_instructions() {
         l.line[0].line = line;
     }
     let path = write_profile(&p, "weblist");
-    let out = Command::new(bin)
-        .args(["pprof", &format!("-weblist={}", regex_quote(&name))])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_file(&path);
+    let out = pprof_on(bin, "weblist", &name, &path);
     assert!(
         out.status.success(),
         "{}",
