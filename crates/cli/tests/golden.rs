@@ -13,7 +13,9 @@ mod support;
 
 use std::process::Command;
 
-use support::{Case, Outcome, comparable, first_difference, manifest, output, run_all};
+use support::{
+    Case, Outcome, comparable, first_difference, manifest, output, run_all, unless_known_gap,
+};
 
 /// Goldens that do not match yet, by golden path prefix, and why (none at the moment).
 const KNOWN_GAPS: &[(&str, &str)] = &[];
@@ -25,19 +27,7 @@ fn main() {
 }
 
 fn check(case: &Case) -> Outcome {
-    let result = compare(case);
-    match KNOWN_GAPS
-        .iter()
-        .find(|(prefix, _)| case.name().starts_with(prefix))
-    {
-        None => result,
-        Some((_, why)) => match result {
-            Err(_) => Ok(()),
-            Ok(()) => Err(format!(
-                "listed as a known gap ({why}) but now matches: take it off KNOWN_GAPS"
-            )),
-        },
-    }
+    unless_known_gap(case, KNOWN_GAPS, compare(case))
 }
 
 fn compare(case: &Case) -> Outcome {
