@@ -6,6 +6,8 @@
 //!
 //! Expected texts are go tool pprof's (Go 1.19, checked against a local server by hand).
 
+mod support;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -14,9 +16,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-fn testdata() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/go")
-}
+use support::{session, testdata};
 
 /// What the heap fixture is saved as: its binary's base name, then its sample types.
 const HEAP_SAVED: &str = "pprof.gen.alloc_objects.alloc_space.inuse_objects.inuse_space.001.pb.gz";
@@ -288,24 +288,15 @@ fn https_is_refused_clearly() {
 
 #[test]
 fn a_url_without_an_output_format_opens_the_shell_on_the_fetched_profile() {
-    use std::process::Stdio;
     let server = Server::start(vec![ok_with_length(fixture("go1.19.heap.pb.gz"))]);
     let tmp = tmpdir("shell");
     let url = format!("http://127.0.0.1:{}/debug/pprof/heap", server.port);
     let run = |source: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sextant"))
-            .args(["pprof", source])
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sextant"));
+        cmd.args(["pprof", source])
             .current_dir(testdata())
-            .env("PPROF_TMPDIR", &tmp)
-            .env("TZ", "UTC")
-            .env_remove("TERM")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(b"top3\n").unwrap();
-        let out = child.wait_with_output().unwrap();
+            .env("PPROF_TMPDIR", &tmp);
+        let out = session(cmd, b"top3\n".to_vec()).unwrap();
         assert!(out.status.success());
         (
             String::from_utf8(out.stdout).unwrap(),

@@ -10,11 +10,11 @@
 
 mod support;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use support::{
-    Case, Outcome, comparable, first_difference, manifest, run_all, testdata, unless_known_gap,
+    Case, Outcome, comparable, first_difference, manifest, run_all, session, testdata,
+    unless_known_gap,
 };
 
 /// Sessions that do not match yet, by golden path (or a prefix of it), and why.
@@ -31,23 +31,9 @@ fn check(case: &Case) -> Outcome {
 fn compare(case: &Case) -> Outcome {
     let input = std::fs::read(testdata().join(case.name().replace(".txt", ".in.txt")))
         .map_err(|e| format!("reading the session's commands: {e}"))?;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sextant"))
-        .arg("pprof")
-        .args(&case.args)
-        .current_dir(testdata())
-        .env("TZ", "UTC")
-        .env_remove("TERM")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("spawning sextant: {e}"))?;
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    let feeder = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("waiting for sextant: {e}"))?;
-    let _ = feeder.join();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sextant"));
+    cmd.arg("pprof").args(&case.args).current_dir(testdata());
+    let out = session(cmd, input).map_err(|e| format!("running sextant: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() {

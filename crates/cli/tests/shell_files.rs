@@ -3,13 +3,12 @@
 //! without a file go to `profileNNN.<ext>` as pprof's `awayFromTTY` sends them, and a command
 //! sextant does not have yet is refused without leaving the shell.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+mod support;
 
-fn testdata() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/go")
-}
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use support::{comparable, session, testdata};
 
 /// A fresh directory for one test.
 fn scratch(test: &str) -> PathBuf {
@@ -21,37 +20,16 @@ fn scratch(test: &str) -> PathBuf {
 
 /// Runs the shell on testdata's `profile` in `cwd` with `commands` on stdin; (ok, out, err).
 fn shell(profile: &str, commands: &str, cwd: &Path) -> (bool, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sextant"))
-        .arg("pprof")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sextant"));
+    cmd.arg("pprof")
         .arg(testdata().join(profile))
-        .current_dir(cwd)
-        .env("TZ", "UTC")
-        .env_remove("TERM")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(commands.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        .current_dir(cwd);
+    let out = session(cmd, commands.as_bytes().to_vec()).unwrap();
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-/// A report without the lines naming the local file or the time, as the golden tests compare.
-fn comparable(report: &str) -> String {
-    report
-        .split_inclusive('\n')
-        .filter(|l| !l.starts_with("File: ") && !l.starts_with("Time: "))
-        .collect()
 }
 
 fn golden(name: &str) -> String {

@@ -8,10 +8,9 @@
 
 mod support;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use support::{Case, Outcome, comparable, first_difference, manifest, run_all, testdata};
+use support::{Case, Outcome, comparable, first_difference, manifest, run_all, session, testdata};
 
 fn main() {
     let version = Command::new("go").args(["env", "GOVERSION"]).output();
@@ -35,24 +34,12 @@ fn check(case: &Case) -> Outcome {
     // No binary may be found for the mappings, as when the goldens were written.
     let empty = std::env::temp_dir().join(format!("sextant-shell-interop-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&empty);
-    let mut child = Command::new("go")
-        .args(["tool", "pprof"])
+    let mut cmd = Command::new("go");
+    cmd.args(["tool", "pprof"])
         .args(&case.args)
         .current_dir(testdata())
-        .env("TZ", "UTC")
-        .env("PPROF_BINARY_PATH", &empty)
-        .env_remove("TERM")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("spawning go: {e}"))?;
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    let feeder = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("waiting for go: {e}"))?;
-    let _ = feeder.join();
+        .env("PPROF_BINARY_PATH", &empty);
+    let out = session(cmd, input).map_err(|e| format!("running go: {e}"))?;
     let regen = "regenerate with testdata/go/goldens/shell.sh";
     for (what, want, got) in [
         (

@@ -4,8 +4,9 @@
 
 #![allow(dead_code)] // each harness uses part of this module
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
 
 /// `testdata/go`, where the profiles are and where go tool pprof ran to write the goldens.
 pub(crate) fn testdata() -> PathBuf {
@@ -80,6 +81,24 @@ pub(crate) fn output(mut cmd: Command) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Runs `cmd` (its arguments, directory and environment set) as an interactive session:
+/// `commands` on its stdin, written from a thread so that a long output cannot block them,
+/// with `TZ=UTC` and `TERM` unset, as when the goldens were written.
+pub(crate) fn session(mut cmd: Command, commands: Vec<u8>) -> std::io::Result<Output> {
+    let mut child = cmd
+        .env("TZ", "UTC")
+        .env_remove("TERM")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let feeder = std::thread::spawn(move || stdin.write_all(&commands));
+    let out = child.wait_with_output()?;
+    let _ = feeder.join();
+    Ok(out)
 }
 
 /// Where `got` first differs from `want`, as a few lines of context.
