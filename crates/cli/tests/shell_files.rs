@@ -96,10 +96,10 @@ fn images_without_a_file_are_kept_off_the_terminal_in_numbered_files() {
 #[test]
 fn a_command_sextant_lacks_is_refused_and_the_shell_goes_on() {
     let dir = scratch("web");
-    let (ok, out, err) = shell("go1.19.goroutine.pb.gz", "weblist main\ntop1\n", &dir);
+    let (ok, out, err) = shell("go1.19.goroutine.pb.gz", "kcachegrind\ntop1\n", &dir);
     assert!(ok, "{err}");
     assert!(
-        err.contains("weblist is not supported by sextant pprof yet"),
+        err.contains("kcachegrind is not supported by sextant pprof yet"),
         "{err}"
     );
     assert!(out.contains("Showing top 1 nodes out of"), "{out}");
