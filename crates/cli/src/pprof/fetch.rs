@@ -317,7 +317,7 @@ fn set_value(values: &mut Vec<(String, String)>, key: &str, value: &str) {
 }
 
 /// `url.Values.Encode`: `k=v` pairs sorted by key (a key's values in their order), escaped.
-fn encode_query(mut values: Vec<(String, String)>) -> String {
+pub(super) fn encode_query(mut values: Vec<(String, String)>) -> String {
     values.sort_by(|a, b| a.0.cmp(&b.0));
     values
         .iter()

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use serde_json::{Map, Value};
 
 use super::super::config::Config;
+use super::super::fetch::encode_query;
 use super::super::settings::{self, Extra, Kind};
 use super::http::parse_query;
 use super::params;
@@ -176,14 +177,7 @@ fn make_url(c: &Config, x: &Extra, raw_query: &str) -> (String, bool) {
             q.push((param.to_string(), v));
         }
     }
-    // Go's url.Values.Encode sorts by key.
-    q.sort_by(|a, b| a.0.cmp(&b.0));
-    let query = q
-        .iter()
-        .map(|(k, v)| format!("{}={}", query_escape(k), query_escape(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    (query, changed)
+    (encode_query(q), changed)
 }
 
 /// The Config menu for the page at `raw_query`: Default, then the saved entries.
@@ -250,21 +244,6 @@ pub(crate) fn delete(name: &str) -> Result<(), String> {
         return Err(format!("config {name} not found"));
     }
     write(&path, &saved)
-}
-
-/// Go's `url.QueryEscape`.
-fn query_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for &c in s.as_bytes() {
-        match c {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(c as char);
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{c:02X}")),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
