@@ -13,9 +13,7 @@ mod support;
 
 use std::process::Command;
 
-use support::{
-    Case, Outcome, comparable, first_difference, manifest, output, run_all, unless_known_gap,
-};
+use support::{Case, Outcome, check_stdout, manifest, output, run_all, unless_known_gap};
 
 /// Goldens that do not match yet, by golden path prefix, and why (none at the moment).
 const KNOWN_GAPS: &[(&str, &str)] = &[];
@@ -34,19 +32,7 @@ fn compare(case: &Case) -> Outcome {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sextant"));
     cmd.arg("pprof").args(&case.args);
     let (ok, stdout, stderr) = output(cmd);
-    if !ok {
-        return Err(format!(
-            "sextant pprof {} failed:\n{stderr}",
-            case.args.join(" ")
-        ));
-    }
-    let (want, got) = (comparable(&case.stdout()), comparable(&stdout));
-    if want != got {
-        return Err(format!(
-            "stdout differs from the golden; {}",
-            first_difference(&want, &got)
-        ));
-    }
+    check_stdout(case, ok, &stdout, &stderr)?;
     let want_err = case.stderr();
     if want_err != stderr {
         return Err(format!("stderr differs: want {want_err:?}, got {stderr:?}"));

@@ -13,7 +13,7 @@ mod support;
 use std::process::Command;
 
 use support::{
-    Case, Outcome, comparable, first_difference, manifest, run_all, session, testdata,
+    Case, Outcome, check_stdout, comparable, manifest, run_all, same, session, testdata,
     unless_known_gap,
 };
 
@@ -36,25 +36,6 @@ fn compare(case: &Case) -> Outcome {
     let out = session(cmd, input).map_err(|e| format!("running sextant: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() {
-        return Err(format!(
-            "sextant pprof {} failed:\n{stderr}",
-            case.args.join(" ")
-        ));
-    }
-    let (want, got) = (comparable(&case.stdout()), comparable(&stdout));
-    if want != got {
-        return Err(format!(
-            "stdout differs from the golden; {}",
-            first_difference(&want, &got)
-        ));
-    }
-    let (want, got) = (comparable(&case.stderr()), comparable(&stderr));
-    if want != got {
-        return Err(format!(
-            "stderr differs from the golden; {}",
-            first_difference(&want, &got)
-        ));
-    }
-    Ok(())
+    check_stdout(case, out.status.success(), &stdout, &stderr)?;
+    same("stderr", &comparable(&case.stderr()), &comparable(&stderr))
 }

@@ -122,6 +122,29 @@ pub(crate) fn first_difference(want: &str, got: &str) -> String {
 /// A test's result: `Ok` or the failure's explanation.
 pub(crate) type Outcome = Result<(), String>;
 
+/// A `sextant pprof` run on `case` (exit success, stdout, stderr) against the golden: it must
+/// succeed and print the golden's stdout, the `File:` and `Time:` lines aside.
+pub(crate) fn check_stdout(case: &Case, ok: bool, stdout: &str, stderr: &str) -> Outcome {
+    if !ok {
+        return Err(format!(
+            "sextant pprof {} failed:\n{stderr}",
+            case.args.join(" ")
+        ));
+    }
+    same("stdout", &comparable(&case.stdout()), &comparable(stdout))
+}
+
+/// `Ok` if `got` is `want`, else where the `what` output first differs from the golden.
+pub(crate) fn same(what: &str, want: &str, got: &str) -> Outcome {
+    if want == got {
+        return Ok(());
+    }
+    Err(format!(
+        "{what} differs from the golden; {}",
+        first_difference(want, got)
+    ))
+}
+
 /// `result`, the outcome of `case`, unless `gaps` lists the case (by golden path prefix, with
 /// the reason it does not match yet): a known gap must still fail, so that one that starts to
 /// pass is noticed and taken off the list.
