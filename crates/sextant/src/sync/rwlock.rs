@@ -3,6 +3,8 @@
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::{LockResult, TryLockResult};
+#[cfg(doc)]
+use std::sync::{PoisonError, TryLockError};
 
 use super::event;
 use super::held::{Held, map_lock, map_try, try_or_wait};
