@@ -36,6 +36,8 @@
 //! lines), never on the analyzer.
 
 #[cfg(target_os = "linux")]
+mod collect;
+#[cfg(target_os = "linux")]
 pub mod cpu;
 mod error;
 #[cfg(target_os = "linux")]

@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
-use sextant_profile::{Label, LocationId, Profile, Sample, ValueType};
+use sextant_profile::{Label, LocationId, Profile, Sample};
 use sextant_symbolize::LoadedModule;
 
+use crate::collect::{period_ns, push_user_labels, set_header};
 use crate::stackwalk::ProfileBuilder;
 use crate::threads::thread_name;
 
@@ -101,7 +102,7 @@ pub(crate) struct Header {
 /// Builds the profile: mappings of this process, one location per address, functions,
 /// lines and inline frames from the symbolizer, `thread` and user labels.
 pub(crate) fn build(agg: Aggregate, h: Header, modules: &[LoadedModule], dwarf: bool) -> Profile {
-    let period = 1_000_000_000 / i64::from(h.hz.max(1));
+    let period = period_ns(h.hz);
     let mut b = ProfileBuilder::new(modules, dwarf);
     for (key, &(count, cpu_ns)) in &agg.counts {
         let mut location: Vec<LocationId> = key.pcs.iter().map(|&pc| b.location(pc)).collect();
@@ -109,12 +110,7 @@ pub(crate) fn build(agg: Aggregate, h: Header, modules: &[LoadedModule], dwarf: 
             location.push(b.pseudo(TRUNCATED_FRAME));
         }
         let mut label = vec![Label::str("thread", &agg.names[&key.tid])];
-        for (k, v) in crate::labels::resolve(key.labels)
-            .iter()
-            .flat_map(|s| s.iter())
-        {
-            label.push(Label::str(k, v));
-        }
+        push_user_labels(&mut label, key.labels);
         b.profile.sample.push(Sample {
             location,
             value: vec![count as i64, cpu_ns as i64],
@@ -131,18 +127,7 @@ pub(crate) fn build(agg: Aggregate, h: Header, modules: &[LoadedModule], dwarf: 
         });
     }
     let mut p = b.profile;
-    p.sample_type = vec![
-        ValueType::new("samples", "count"),
-        ValueType::new("cpu", "nanoseconds"),
-    ];
-    p.period_type = Some(ValueType::new("cpu", "nanoseconds"));
-    p.period = period;
-    p.time_nanos = h
-        .start
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i64);
-    p.duration_nanos = h.duration.as_nanos() as i64;
-    p.comments = h.comments;
+    set_header(&mut p, "cpu", h.hz, h.start, h.duration, h.comments);
     if agg.truncated > 0 {
         p.comments.push(format!(
             "{} samples had stacks deeper than {} frames; their roots are cut and marked {TRUNCATED_FRAME}",

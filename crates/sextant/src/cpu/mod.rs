@@ -51,7 +51,6 @@ mod signal;
 mod timer;
 
 use std::io::Write;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use sextant_profile::Profile;
@@ -62,6 +61,7 @@ pub const TRUNCATED_STACK_FUNCTION: &str = "sextant::_TruncatedStack";
 /// `runtime/pprof.lostProfileEvent`).
 pub const LOST_SAMPLES_FUNCTION: &str = "sextant::_LostSamples";
 
+use crate::collect::Global;
 use crate::error::{Error, Result};
 use session::Session;
 
@@ -75,8 +75,7 @@ pub const MAX_RATE: u32 = 10_000;
 
 static RATE: AtomicU32 = AtomicU32::new(DEFAULT_RATE);
 
-type Writer = Box<dyn Write + Send>;
-static GLOBAL: Mutex<Option<(Profiler, Writer)>> = Mutex::new(None);
+static GLOBAL: Global<Profiler> = Global::new();
 
 /// Sets the sampling rate, in samples per CPU-second, of profiles started afterwards
 /// (Go's `runtime.SetCPUProfileRate`). Clamped to `1..=`[`MAX_RATE`].
@@ -92,13 +91,9 @@ pub fn set_rate(hz: u32) {
 /// [`Profiler`]; [`Error::ForeignSigprofHandler`] if another library handles SIGPROF;
 /// [`Error::Os`] if the OS refuses the handler or the timers.
 pub fn start(w: impl Write + Send + 'static) -> Result<()> {
-    let mut g = GLOBAL.lock().unwrap_or_else(|e| e.into_inner());
-    if g.is_some() {
-        return Err(Error::AlreadyInUse);
-    }
-    let profiler = ProfilerBuilder::new().start()?;
-    *g = Some((profiler, Box::new(w)));
-    Ok(())
+    GLOBAL.start(Box::new(w), Error::AlreadyInUse, || {
+        ProfilerBuilder::new().start()
+    })
 }
 
 /// Stops the profile [`start`] began and writes it. Does nothing if none is running, as Go's
@@ -109,14 +104,7 @@ pub fn start(w: impl Write + Send + 'static) -> Result<()> {
 /// [`Error::Profile`] if writing fails; [`Error::Symbolize`] if this process's mappings
 /// cannot be read.
 pub fn stop() -> Result<()> {
-    let running = GLOBAL.lock().unwrap_or_else(|e| e.into_inner()).take();
-    let Some((profiler, mut w)) = running else {
-        return Ok(());
-    };
-    let profile = profiler.stop()?;
-    profile.write(&mut w)?;
-    w.flush().map_err(sextant_profile::Error::from)?;
-    Ok(())
+    GLOBAL.stop(Profiler::stop)
 }
 
 /// Configures and starts a CPU profile whose [`Profiler::stop`] returns the [`Profile`].

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::thread::JoinHandle;
 use std::time::{Instant, SystemTime};
 
 use sextant_profile::Profile;
@@ -13,6 +12,7 @@ use super::buffer::Ring;
 use super::build::{Aggregate, Header, build};
 use super::signal::{self, Sampler};
 use super::timer::{self, SCAN_INTERVAL, ThreadTimers};
+use crate::collect::{Worker, claim};
 use crate::error::{Error, Result};
 use crate::stackwalk::StackWalker;
 
@@ -40,20 +40,14 @@ pub(crate) struct Session {
     dwarf: bool,
     start: SystemTime,
     started: Instant,
-    stop_tx: mpsc::Sender<()>,
-    thread: Option<JoinHandle<Drained>>,
+    worker: Worker<Drained>,
 }
 
 impl Session {
     pub(crate) fn start(hz: u32, dwarf: bool, per_thread: bool) -> Result<Session> {
-        if ACTIVE
-            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
-            .is_err()
-        {
-            return Err(Error::AlreadyInUse);
-        }
-        Session::start_active(hz, dwarf, per_thread)
-            .inspect_err(|_| ACTIVE.store(false, Ordering::SeqCst))
+        claim(&ACTIVE, Error::AlreadyInUse, || {
+            Session::start_active(hz, dwarf, per_thread)
+        })
     }
 
     fn start_active(hz: u32, dwarf: bool, per_thread: bool) -> Result<Session> {
@@ -95,22 +89,16 @@ impl Session {
                 });
             }
         }
-        let (stop_tx, stop_rx) = mpsc::channel();
         let per_thread = fallback.is_none();
-        let thread = std::thread::Builder::new()
-            .name("sextant-cpu".into())
-            .spawn(move || run(timers, per_thread, stop_rx, comments))
-            .map_err(|e| Error::Os {
-                call: "spawn sextant-cpu thread",
-                source: e,
-            })?;
+        let worker = Worker::spawn("sextant-cpu", "spawn sextant-cpu thread", move |stop| {
+            run(timers, per_thread, stop, comments)
+        })?;
         Ok(Session {
             hz,
             dwarf,
             start: SystemTime::now(),
             started: Instant::now(),
-            stop_tx,
-            thread: Some(thread),
+            worker,
         })
     }
 
@@ -130,16 +118,11 @@ impl Session {
     }
 
     fn finish(&mut self) -> Drained {
-        let _ = self.stop_tx.send(());
-        let drained = self
-            .thread
-            .take()
-            .and_then(|t| t.join().ok())
-            .unwrap_or_else(|| Drained {
-                agg: Aggregate::default(),
-                lost: 0,
-                comments: vec!["the profiler's drain thread panicked; no samples".into()],
-            });
+        let drained = self.worker.finish().unwrap_or_else(|| Drained {
+            agg: Aggregate::default(),
+            lost: 0,
+            comments: vec!["the profiler's drain thread panicked; no samples".into()],
+        });
         ACTIVE.store(false, Ordering::SeqCst);
         drained
     }
@@ -147,7 +130,7 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        if self.thread.is_some() {
+        if self.worker.running() {
             self.finish();
         }
     }

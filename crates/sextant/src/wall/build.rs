@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
-use sextant_profile::{Label, Profile, Sample, ValueType};
+use sextant_profile::{Label, Profile, Sample};
 use sextant_symbolize::LoadedModule;
 
+use crate::collect::{push_user_labels, set_header};
 use crate::stackwalk::{ProfileBuilder, TRUNCATED, UNWIND_FAILED};
 use crate::threads::{NO_RESPONSE_FUNCTION, State, TRUNCATED_STACK_FUNCTION, ThreadStack};
 
@@ -83,12 +84,7 @@ pub(crate) fn build(agg: Aggregate, h: Header, modules: &[LoadedModule], dwarf: 
             Label::str("thread", name),
             Label::str("state", key.state.name()),
         ];
-        for (k, v) in crate::labels::resolve(key.labels)
-            .iter()
-            .flat_map(|s| s.iter())
-        {
-            label.push(Label::str(k, v));
-        }
+        push_user_labels(&mut label, key.labels);
         b.profile.sample.push(Sample {
             location,
             value: vec![count as i64, ns as i64],
@@ -96,18 +92,7 @@ pub(crate) fn build(agg: Aggregate, h: Header, modules: &[LoadedModule], dwarf: 
         });
     }
     let mut p = b.profile;
-    p.sample_type = vec![
-        ValueType::new("samples", "count"),
-        ValueType::new("wall", "nanoseconds"),
-    ];
-    p.period_type = Some(ValueType::new("wall", "nanoseconds"));
-    p.period = 1_000_000_000 / i64::from(h.hz.max(1));
-    p.time_nanos = h
-        .start
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i64);
-    p.duration_nanos = h.duration.as_nanos() as i64;
-    p.comments = h.comments;
+    set_header(&mut p, "wall", h.hz, h.start, h.duration, h.comments);
     p.comments.push(format!("{} sampling rounds", agg.rounds));
     if agg.silent > 0 {
         p.comments.push(format!(

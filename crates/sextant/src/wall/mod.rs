@@ -55,10 +55,10 @@ mod build;
 mod session;
 
 use std::io::Write;
-use std::sync::Mutex;
 
 use sextant_profile::Profile;
 
+use crate::collect::Global;
 use crate::error::{Error, Result};
 use session::Session;
 
@@ -71,8 +71,7 @@ pub const DEFAULT_RATE: u32 = 99;
 /// millisecond, which already costs a visible share of the time it measures.
 pub const MAX_RATE: u32 = 1000;
 
-type Writer = Box<dyn Write + Send>;
-static GLOBAL: Mutex<Option<(Profiler, Writer)>> = Mutex::new(None);
+static GLOBAL: Global<Profiler> = Global::new();
 
 /// Starts a wall-clock profile of the whole process at [`DEFAULT_RATE`]; [`stop`] writes it
 /// to `w`, gzip-compressed.
@@ -83,13 +82,9 @@ static GLOBAL: Mutex<Option<(Profiler, Writer)>> = Mutex::new(None);
 /// or by a [`Profiler`]; [`Error::Os`] if no signal is free for sampling or the sampler
 /// thread cannot start; [`Error::Symbolize`] if this process's mappings cannot be read.
 pub fn start(w: impl Write + Send + 'static) -> Result<()> {
-    let mut g = GLOBAL.lock().unwrap_or_else(|e| e.into_inner());
-    if g.is_some() {
-        return Err(Error::WallAlreadyInUse);
-    }
-    let profiler = ProfilerBuilder::new().start()?;
-    *g = Some((profiler, Box::new(w)));
-    Ok(())
+    GLOBAL.start(Box::new(w), Error::WallAlreadyInUse, || {
+        ProfilerBuilder::new().start()
+    })
 }
 
 /// Stops the profile [`start`] began and writes it. Does nothing if none is running.
@@ -99,14 +94,7 @@ pub fn start(w: impl Write + Send + 'static) -> Result<()> {
 /// [`Error::Profile`] if writing fails; [`Error::Symbolize`] if this process's mappings
 /// cannot be read.
 pub fn stop() -> Result<()> {
-    let running = GLOBAL.lock().unwrap_or_else(|e| e.into_inner()).take();
-    let Some((profiler, mut w)) = running else {
-        return Ok(());
-    };
-    let profile = profiler.stop()?;
-    profile.write(&mut w)?;
-    w.flush().map_err(sextant_profile::Error::from)?;
-    Ok(())
+    GLOBAL.stop(Profiler::stop)
 }
 
 /// Configures and starts a wall-clock profile whose [`Profiler::stop`] returns the

@@ -2,13 +2,13 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 use sextant_profile::Profile;
 use sextant_symbolize::loaded_modules;
 
 use super::build::{Aggregate, Header, build};
+use crate::collect::{Worker, claim};
 use crate::error::{Error, Result};
 use crate::threads::{StatFiles, TaskDir, Wait, ask, gettid, walker};
 
@@ -37,19 +37,14 @@ pub(crate) struct Session {
     dwarf: bool,
     start: SystemTime,
     started: Instant,
-    stop_tx: mpsc::Sender<()>,
-    thread: Option<JoinHandle<Sampled>>,
+    worker: Worker<Sampled>,
 }
 
 impl Session {
     pub(crate) fn start(hz: u32, dwarf: bool) -> Result<Session> {
-        if ACTIVE
-            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
-            .is_err()
-        {
-            return Err(Error::WallAlreadyInUse);
-        }
-        Session::start_active(hz, dwarf).inspect_err(|_| ACTIVE.store(false, Ordering::SeqCst))
+        claim(&ACTIVE, Error::WallAlreadyInUse, || {
+            Session::start_active(hz, dwarf)
+        })
     }
 
     fn start_active(hz: u32, dwarf: bool) -> Result<Session> {
@@ -61,22 +56,16 @@ impl Session {
             source: e,
         })?;
         let period = Duration::from_nanos(1_000_000_000 / u64::from(hz.max(1)));
-        let (stop_tx, stop_rx) = mpsc::channel();
         let started = Instant::now();
-        let thread = std::thread::Builder::new()
-            .name("sextant-wall".into())
-            .spawn(move || run(tasks, period, started, stop_rx))
-            .map_err(|e| Error::Os {
-                call: "spawn sextant-wall thread",
-                source: e,
-            })?;
+        let worker = Worker::spawn("sextant-wall", "spawn sextant-wall thread", move |stop| {
+            run(tasks, period, started, stop)
+        })?;
         Ok(Session {
             hz,
             dwarf,
             start: SystemTime::now(),
             started,
-            stop_tx,
-            thread: Some(thread),
+            worker,
         })
     }
 
@@ -95,15 +84,10 @@ impl Session {
     }
 
     fn finish(&mut self) -> Sampled {
-        let _ = self.stop_tx.send(());
-        let sampled = self
-            .thread
-            .take()
-            .and_then(|t| t.join().ok())
-            .unwrap_or_else(|| Sampled {
-                agg: Aggregate::default(),
-                comments: vec!["the wall profiler's sampler thread panicked; no samples".into()],
-            });
+        let sampled = self.worker.finish().unwrap_or_else(|| Sampled {
+            agg: Aggregate::default(),
+            comments: vec!["the wall profiler's sampler thread panicked; no samples".into()],
+        });
         ACTIVE.store(false, Ordering::SeqCst);
         sampled
     }
@@ -111,7 +95,7 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        if self.thread.is_some() {
+        if self.worker.running() {
             self.finish();
         }
     }
