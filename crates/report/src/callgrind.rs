@@ -111,13 +111,13 @@ fn disambiguated_names(g: &Graph, table: &NodeTable) -> HashMap<u32, String> {
         let i = table.infos[n as usize];
         (i.name, i.file, i.start_line, i.objfile, table.context(n))
     };
-    let mut index: HashMap<(u32, u32), Vec<FunctionKey>> = HashMap::new();
+    // Per (file, name): each function's position in order of appearance, and their count.
+    let mut index: HashMap<(u32, u32), HashMap<FunctionKey, usize>> = HashMap::new();
     for &n in &g.nodes {
         let i = table.infos[n as usize];
         let fns = index.entry((i.file, i.name)).or_default();
-        if !fns.contains(&function(n)) {
-            fns.push(function(n));
-        }
+        let next = fns.len();
+        fns.entry(function(n)).or_insert(next);
     }
     g.nodes
         .iter()
@@ -126,7 +126,7 @@ fn disambiguated_names(g: &Graph, table: &NodeTable) -> HashMap<u32, String> {
             let mut name = table.string(i.name).to_string();
             let fns = &index[&(i.file, i.name)];
             if fns.len() > 1 {
-                let pos = fns.iter().position(|f| *f == function(n)).unwrap_or(0);
+                let pos = fns.get(&function(n)).copied().unwrap_or(0);
                 name.push_str(&format!(" [{}/{}]", pos + 1, fns.len()));
             }
             (n, name)

@@ -285,7 +285,7 @@ impl Graph {
             r1.cmp(&l1)
                 .then_with(|| table.name(l).cmp(table.name(r)))
                 .then_with(|| r2.cmp(&l2))
-                .then_with(|| table.sprint(l).cmp(&table.sprint(r)))
+                .then_with(|| sprint_order(table, l, r))
                 // Call tree nodes of one function print alike; keep their order stable.
                 .then_with(|| l.cmp(&r))
         });
@@ -319,7 +319,7 @@ impl Graph {
                         .abs()
                         .cmp(&self.flat[l as usize].abs())
                 })
-                .then_with(|| table.sprint(l).cmp(&table.sprint(r)))
+                .then_with(|| sprint_order(table, l, r))
                 // Call tree nodes of one function print alike; keep their order stable.
                 .then_with(|| l.cmp(&r))
         });
@@ -434,6 +434,15 @@ impl Graph {
     }
 }
 
+/// The order of `fmt.Sprint` of two nodes' infos, without printing them when they are equal
+/// (the same function in two contexts of a call tree).
+fn sprint_order(table: &NodeTable, l: u32, r: u32) -> Ordering {
+    if table.infos[l as usize] == table.infos[r as usize] {
+        return Ordering::Equal;
+    }
+    table.sprint(l).cmp(&table.sprint(r))
+}
+
 /// Go's `math.Log2`: exact for powers of two, else `ln(frac) / ln 2 + exp` of `frexp(x)`.
 fn go_log2(x: f64) -> f64 {
     if x == 0.0 || !x.is_finite() || x < 0.0 {
@@ -452,6 +461,32 @@ fn go_log2(x: f64) -> f64 {
     }
     frac.ln() * (1.0 / std::f64::consts::LN_2) + exp as f64
 }
+
+/// A hasher for keys that are one `u64` (Fibonacci hashing: one multiplication, its high half
+/// folded into the low one).
+#[derive(Debug, Default, Clone, Copy)]
+struct MulHasher(u64);
+
+impl std::hash::Hasher for MulHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        let h = (self.0 ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        // HashMap indexes by the low bits, which a product takes from the key's low bits
+        // alone: fold the well-mixed high half in.
+        self.0 = h ^ (h >> 32);
+    }
+}
+
+type BuildMulHasher = std::hash::BuildHasherDefault<MulHasher>;
 
 /// A call tree (pprof's `newTree`, `-call_tree`): one node per distinct calling context, so a
 /// function appears once for each path from a root that reaches it.
@@ -473,8 +508,10 @@ impl Graph {
     /// `o.kept` is ignored: a tree is trimmed in place ([`Graph::trim_tree`]), not rebuilt.
     pub(crate) fn build_tree(table: &NodeTable, samples: &[Sample], o: BuildOptions<'_>) -> Tree {
         const ROOT: u32 = u32::MAX;
-        let mut children: std::collections::HashMap<(u32, u32), u32> =
-            std::collections::HashMap::new();
+        // (parent, node) packed in a u64, hashed by one multiplication: the default SipHash
+        // cost most of the build on trees of millions of nodes.
+        let mut children: std::collections::HashMap<u64, u32, BuildMulHasher> =
+            std::collections::HashMap::default();
         let mut base: Vec<u32> = Vec::new();
         let mut parent_of: Vec<u32> = Vec::new();
         let mut inline_in: Vec<bool> = Vec::new();
@@ -497,7 +534,8 @@ impl Graph {
                 let loc_nodes = table.location(loc);
                 for (ni, &node) in loc_nodes.iter().enumerate().rev() {
                     let inline = ni != loc_nodes.len() - 1;
-                    let id = *children.entry((parent, node)).or_insert_with(|| {
+                    let key = (u64::from(parent) << 32) | u64::from(node);
+                    let id = *children.entry(key).or_insert_with(|| {
                         base.push(node);
                         parent_of.push(parent);
                         inline_in.push(true);

@@ -79,6 +79,9 @@ pub(crate) struct NodeTable {
     /// For the nodes of a call tree, each node's parent in the tree (`u32::MAX` for a root);
     /// empty otherwise.
     parents: Vec<u32>,
+    /// For the nodes of a call tree, each node's node in the table it was made from, which
+    /// `names` is indexed by; empty otherwise.
+    base: Vec<u32>,
 }
 
 /// Location id to location position: a dense array when ids are small (Go numbers them from 1),
@@ -263,6 +266,7 @@ impl NodeTable {
             loc_ranges,
             loc_nodes,
             parents: Vec::new(),
+            base: Vec::new(),
         };
         table.names = (0..table.infos.len()).map(|i| table.printable(i)).collect();
         table
@@ -275,10 +279,10 @@ impl NodeTable {
         NodeTable {
             strings: self.strings.clone(),
             infos: base.iter().map(|&n| self.infos[n as usize]).collect(),
-            names: base
-                .iter()
-                .map(|&n| self.names[n as usize].clone())
-                .collect(),
+            // Names are shared with this table, through `base`: a tree can have millions of
+            // nodes and a handful of names.
+            names: self.names.clone(),
+            base: base.to_vec(),
             loc_index: LocIndex::Dense(Vec::new()),
             loc_ranges: Vec::new(),
             loc_nodes: Vec::new(),
@@ -322,7 +326,10 @@ impl NodeTable {
 
     /// The node's name as reports print it (pprof's `PrintableName`).
     pub(crate) fn name(&self, node: u32) -> &str {
-        &self.names[node as usize]
+        match self.base.get(node as usize) {
+            Some(&b) => &self.names[b as usize],
+            None => &self.names[node as usize],
+        }
     }
 
     /// pprof's `NameComponents` joined by a space.
