@@ -161,16 +161,21 @@ pub(super) fn installed() -> bool {
 /// out.
 #[inline(always)]
 fn on_alloc(p: *mut u8, size: usize) {
-    LOCAL.with(|l| {
-        l.allocs.set(l.allocs.get() + 1);
-        l.alloc_bytes.set(l.alloc_bytes.get() + size as u64);
-        let c = l.countdown.get() - size as i64;
-        if c > 0 {
-            l.countdown.set(c);
-        } else {
-            slow_alloc(l, p, size);
-        }
-    })
+    LOCAL.with(|l| count_alloc(l, p, size))
+}
+
+/// Counts an allocation of `size` bytes at `p` in the thread's state `l`, taking the slow
+/// path when the countdown runs out.
+#[inline(always)]
+fn count_alloc(l: &Local, p: *mut u8, size: usize) {
+    l.allocs.set(l.allocs.get() + 1);
+    l.alloc_bytes.set(l.alloc_bytes.get() + size as u64);
+    let c = l.countdown.get() - size as i64;
+    if c > 0 {
+        l.countdown.set(c);
+    } else {
+        slow_alloc(l, p, size);
+    }
 }
 
 /// A successful realloc: a free of `old` bytes and an allocation of `new`, counted in one
@@ -181,14 +186,7 @@ fn on_realloc(p: *mut u8, old: usize, new: usize) {
     LOCAL.with(|l| {
         l.frees.set(l.frees.get() + 1);
         l.free_bytes.set(l.free_bytes.get() + old as u64);
-        l.allocs.set(l.allocs.get() + 1);
-        l.alloc_bytes.set(l.alloc_bytes.get() + new as u64);
-        let c = l.countdown.get() - new as i64;
-        if c > 0 {
-            l.countdown.set(c);
-        } else {
-            slow_alloc(l, p, new);
-        }
+        count_alloc(l, p, new);
     })
 }
 
