@@ -1,10 +1,13 @@
 //! [`Condvar`]: std's condition variable, its waits in the block profile.
 
 use std::fmt;
-use std::sync::{LockResult, PoisonError, WaitTimeoutResult};
+#[cfg(doc)]
+use std::sync::PoisonError;
+use std::sync::{LockResult, WaitTimeoutResult};
 use std::time::Duration;
 
 use super::event;
+use super::held::map_lock;
 use super::mutex::MutexGuard;
 
 /// A condition variable: [`std::sync::Condvar`] with the same API, used with
@@ -61,13 +64,7 @@ impl Condvar {
         if start != 0 && event::block_rate() != 0 {
             event::block(start);
         }
-        match r {
-            Ok(g) => Ok(MutexGuard::reacquired(g, waits)),
-            Err(e) => Err(PoisonError::new(MutexGuard::reacquired(
-                e.into_inner(),
-                waits,
-            ))),
-        }
+        map_lock(r, |g| MutexGuard::reacquired(g, waits))
     }
 
     /// Waits while `condition` holds for the guarded data, as [`Condvar::wait`] in a loop.
@@ -106,13 +103,7 @@ impl Condvar {
         if start != 0 && event::block_rate() != 0 {
             event::block(start);
         }
-        match r {
-            Ok((g, t)) => Ok((MutexGuard::reacquired(g, waits), t)),
-            Err(e) => {
-                let (g, t) = e.into_inner();
-                Err(PoisonError::new((MutexGuard::reacquired(g, waits), t)))
-            }
-        }
+        map_lock(r, |(g, t)| (MutexGuard::reacquired(g, waits), t))
     }
 
     /// Waits while `condition` holds, for at most `dur` in all. The waits it makes count as
@@ -142,13 +133,7 @@ impl Condvar {
         if start != 0 && calls > 1 && event::block_rate() != 0 {
             event::block(start);
         }
-        match r {
-            Ok((g, t)) => Ok((MutexGuard::reacquired(g, waits), t)),
-            Err(e) => {
-                let (g, t) = e.into_inner();
-                Err(PoisonError::new((MutexGuard::reacquired(g, waits), t)))
-            }
-        }
+        map_lock(r, |(g, t)| (MutexGuard::reacquired(g, waits), t))
     }
 
     /// Wakes one waiting thread.
