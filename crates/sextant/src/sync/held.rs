@@ -135,3 +135,55 @@ pub(super) fn map_try<G, W>(r: TryLockResult<G>, wrap: impl FnOnce(G) -> W) -> T
         Err(TryLockError::WouldBlock) => Err(TryLockError::WouldBlock),
     }
 }
+
+/// The traits every guard of this module has as std's has them: `Deref` to the data, and
+/// `Debug` and `Display` as the data's. Each `$guard<'_, T>` holds a `held` [`Held`] of a
+/// std guard that derefs to `T`.
+macro_rules! guard_impls {
+    ($($guard:ident),*) => {$(
+        impl<T: ?Sized> std::ops::Deref for $guard<'_, T> {
+            type Target = T;
+            fn deref(&self) -> &T {
+                &self.held
+            }
+        }
+
+        impl<T: ?Sized + std::fmt::Debug> std::fmt::Debug for $guard<'_, T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Debug::fmt(&**self, f)
+            }
+        }
+
+        impl<T: ?Sized + std::fmt::Display> std::fmt::Display for $guard<'_, T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Display::fmt(&**self, f)
+            }
+        }
+    )*};
+}
+pub(super) use guard_impls;
+
+/// The traits every lock of this module has as std's has them: `Debug` as the std lock in
+/// its `inner` field, `Default` and `From<T>` through its `new`.
+macro_rules! lock_impls {
+    ($($lock:ident),*) => {$(
+        impl<T: ?Sized + std::fmt::Debug> std::fmt::Debug for $lock<T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Debug::fmt(&self.inner, f)
+            }
+        }
+
+        impl<T: Default> Default for $lock<T> {
+            fn default() -> $lock<T> {
+                $lock::new(T::default())
+            }
+        }
+
+        impl<T> From<T> for $lock<T> {
+            fn from(t: T) -> $lock<T> {
+                $lock::new(t)
+            }
+        }
+    )*};
+}
+pub(super) use lock_impls;

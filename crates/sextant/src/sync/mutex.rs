@@ -1,14 +1,13 @@
 //! [`Mutex`]: std's mutex, with its waits in the block profile and the waits it causes in
 //! the mutex profile.
 
-use std::fmt;
-use std::ops::{Deref, DerefMut};
+use std::ops::DerefMut;
 use std::sync::{LockResult, TryLockResult};
 #[cfg(doc)]
 use std::sync::{PoisonError, TryLockError};
 
 use super::event;
-use super::held::{Held, map_lock, map_try, try_or_wait};
+use super::held::{Held, guard_impls, lock_impls, map_lock, map_try, try_or_wait};
 use super::waits::Waits;
 
 /// A mutual exclusion lock: [`std::sync::Mutex`] with the same API and poisoning, whose
@@ -159,48 +158,14 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     }
 }
 
-impl<T: ?Sized> Deref for MutexGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.held
-    }
-}
-
 impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
         &mut self.held
     }
 }
 
-impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        (**self).fmt(f)
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.inner, f)
-    }
-}
-
-impl<T: Default> Default for Mutex<T> {
-    fn default() -> Mutex<T> {
-        Mutex::new(T::default())
-    }
-}
-
-impl<T> From<T> for Mutex<T> {
-    fn from(t: T) -> Mutex<T> {
-        Mutex::new(t)
-    }
-}
+guard_impls!(MutexGuard);
+lock_impls!(Mutex);
 
 #[cfg(test)]
 mod tests {
