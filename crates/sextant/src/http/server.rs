@@ -251,7 +251,8 @@ impl Server {
     }
 
     /// Stops accepting, ends every open connection (a profile being collected is cut short
-    /// and not sent), and waits up to 5 s for their threads to finish.
+    /// and not sent, nor is any answer not yet written), and waits up to 5 s for their
+    /// threads to finish.
     pub fn stop(mut self) {
         self.stop_now();
     }
@@ -435,7 +436,13 @@ fn serve_conn(stream: TcpStream, shared: &Arc<Shared>) {
         };
         let deadline = cfg.write_timeout.map(|t| Instant::now() + t);
         let resp = respond(&wire, shared, probe.clone());
-        let close = !wire.keep_alive || shared.stop.load(Ordering::SeqCst);
+        if shared.stop.load(Ordering::SeqCst) {
+            // The server is stopping and ends every open connection: an answer it cut short
+            // (a profile whose wait the stop ended) is not sent. Checked here, after the
+            // handler, since the stop may come before `stop_now` shuts the socket down.
+            return;
+        }
+        let close = !wire.keep_alive;
         let head_only = wire.method == "HEAD";
         if conn
             .write_response(&resp, head_only, close, deadline)
