@@ -93,7 +93,7 @@ fn a_registry_crate_built_elsewhere_is_listed_from_the_local_cargo_home() {
         &home.join("registry/src/local-index-0001/numparse-0.3.1/src/lib.rs"),
         LIB_RS,
     );
-    let recorded = "/home/builder/.cargo/registry/src/index.crates.io-6f17d22bba15001f/numparse-0.3.1/src/lib.rs";
+    let recorded = "/home/builder/.cargo/registry/src/index.registry.example-6f17d22bba15001f/numparse-0.3.1/src/lib.rs";
     let p = profile(recorded, "numparse::parse");
     let (ok, out, err) = list(&dir, &p, "numparse::parse", &[("CARGO_HOME", &home)]);
     assert!(ok, "{err}");
