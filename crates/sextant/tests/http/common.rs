@@ -26,6 +26,24 @@ pub(crate) struct Resp {
 }
 
 impl Resp {
+    /// The profile of a 200 answer served as Go serves one: `application/octet-stream`, an
+    /// attachment named `filename`; panics with the answer's text otherwise.
+    pub(crate) fn profile(&self, filename: &str) -> sextant_profile::Profile {
+        assert_eq!(self.status, 200, "{filename}: {}", self.text());
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/octet-stream"),
+            "{filename}"
+        );
+        let disposition = format!("attachment; filename=\"{filename}\"");
+        assert_eq!(
+            self.header("content-disposition"),
+            Some(disposition.as_str()),
+            "{filename}"
+        );
+        sextant_profile::Profile::parse(&self.body).unwrap_or_else(|e| panic!("{filename}: {e}"))
+    }
+
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()

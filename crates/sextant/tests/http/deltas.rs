@@ -63,12 +63,7 @@ fn a_heap_delta_shows_what_was_allocated_during_the_window() {
         let kept = allocate_in_http_test(512);
         (req.join().unwrap(), kept)
     });
-    assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(
-        r.header("content-disposition"),
-        Some("attachment; filename=\"heap-delta\"")
-    );
-    let p = Profile::parse(&r.body).unwrap();
+    let p = r.profile("heap-delta");
     assert_eq!(
         types(&p),
         [
@@ -116,12 +111,7 @@ fn a_mutex_delta_shows_the_contention_during_the_window() {
         req.join().unwrap()
     });
     sextant::sync::set_mutex_fraction(before);
-    assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(
-        r.header("content-disposition"),
-        Some("attachment; filename=\"mutex-delta\"")
-    );
-    let p = Profile::parse(&r.body).unwrap();
+    let p = r.profile("mutex-delta");
     assert_eq!(types(&p), ["contentions/count", "delay/nanoseconds"]);
     let contentions = value_under(&p, "contend_in_http_test", 0);
     let delay = value_under(&p, "contend_in_http_test", 1);
@@ -156,12 +146,7 @@ fn a_thread_delta_counts_the_thread_started_during_the_window() {
     });
     tx.send(()).unwrap();
     waiter.join().unwrap();
-    assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(
-        r.header("content-disposition"),
-        Some("attachment; filename=\"threads-delta\"")
-    );
-    let p = Profile::parse(&r.body).unwrap();
+    let p = r.profile("threads-delta");
     assert_eq!(types(&p), ["threads/count"]);
     assert!(p.duration_nanos >= 2_000_000_000, "{}", p.duration_nanos);
     assert_eq!(value_under(&p, "wait_in_http_test", 0), 1);

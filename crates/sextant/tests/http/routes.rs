@@ -4,8 +4,6 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use sextant_profile::Profile;
-
 use super::common::*;
 
 #[test]
@@ -149,11 +147,7 @@ fn named_profiles_come_as_go_serves_them() {
     ] {
         let r = get(addr, &format!("/debug/pprof/{name}"));
         let text = get(addr, &format!("/debug/pprof/{name}?debug=1"));
-        assert_eq!(r.status, 200, "{name}: {}", r.text());
-        assert_eq!(r.header("content-type"), Some("application/octet-stream"));
-        let disposition = format!("attachment; filename=\"{name}\"");
-        assert_eq!(r.header("content-disposition"), Some(disposition.as_str()));
-        let p = Profile::parse(&r.body).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let p = r.profile(name);
         let types: Vec<String> = p
             .sample_type
             .iter()
