@@ -44,7 +44,7 @@ fn parent(reps: usize) {
         ("pprof", 1000),
     ];
     let exe = std::env::current_exe().unwrap();
-    let mut results: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new(); configs.len()];
+    let mut results: Vec<Vec<Vec<f64>>> = vec![Vec::new(); configs.len()];
     for _ in 0..reps {
         for (i, (mode, hz)) in configs.iter().enumerate() {
             let out = Command::new(&exe)
@@ -57,32 +57,30 @@ fn parent(reps: usize) {
                 String::from_utf8_lossy(&out.stderr)
             );
             let line = String::from_utf8(out.stdout).unwrap();
-            let f: Vec<f64> = line
-                .split_whitespace()
-                .map(|x| x.parse().unwrap())
-                .collect();
-            results[i].push((f[0], f[1], f[2]));
+            results[i].push(
+                line.split_whitespace()
+                    .map(|x| x.parse().unwrap())
+                    .collect(),
+            );
         }
     }
-    let med = |v: &[(f64, f64, f64)], k: usize| {
-        let mut x: Vec<f64> = v.iter().map(|t| [t.0, t.1, t.2][k]).collect();
+    // The median of field `k` (see `Run`) of configuration `i`.
+    let med = |i: usize, k: usize| {
+        let mut x: Vec<f64> = results[i].iter().map(|r| r[k]).collect();
         x.sort_by(f64::total_cmp);
         x[x.len() / 2]
     };
-    let (base_cpu, base_rss) = (med(&results[0], 0), med(&results[0], 2));
+    let (base_cpu, base_rss, base_work) = (med(0, 0), med(0, 2), med(0, 6));
     println!(
-        "workload: {THREADS} threads x {ROUNDS} rounds; {reps} runs of each configuration, medians"
+        "workload: {THREADS} threads x {} rounds; {reps} runs of each configuration, medians",
+        rounds()
     );
     println!(
         "{:<14} {:>9} {:>9} {:>9} {:>11} {:>13} {:>11}",
         "config", "cpu s", "vs none", "samples", "samples/s", "us/sample", "extra RSS"
     );
     for (i, (mode, hz)) in configs.iter().enumerate() {
-        let (cpu, samples, rss) = (
-            med(&results[i], 0),
-            med(&results[i], 1),
-            med(&results[i], 2),
-        );
+        let (cpu, samples, rss) = (med(i, 0), med(i, 1), med(i, 2));
         let per_sample = if samples > 0.0 {
             (cpu - base_cpu) / samples * 1e6
         } else {
@@ -99,9 +97,60 @@ fn parent(reps: usize) {
             (rss - base_rss) / 1024.0,
         );
     }
+    println!();
+    println!("where it goes: fixed costs (process CPU, ms) and the steady state while sampling");
+    println!(
+        "{:<14} {:>9} {:>9} {:>10} {:>9} {:>10} {:>12}",
+        "config", "start ms", "stop ms", "thread ms", "work s", "steady %", "us/sample"
+    );
+    for (i, (mode, hz)) in configs.iter().enumerate() {
+        let (samples, start, thread, stop, work) =
+            (med(i, 1), med(i, 3), med(i, 4), med(i, 5), med(i, 6));
+        let steady = work - base_work + thread;
+        let per_sample = if samples > 0.0 {
+            steady / samples * 1e6
+        } else {
+            0.0
+        };
+        println!(
+            "{:<14} {:>9.1} {:>9.1} {:>10.1} {:>9.3} {:>+10.2} {:>12.1}",
+            format!("{mode} {hz}Hz"),
+            start * 1e3,
+            stop * 1e3,
+            thread * 1e3,
+            work,
+            steady / base_work * 100.0,
+            per_sample,
+        );
+    }
 }
 
-/// Runs the workload under one configuration; prints `cpu_seconds samples peak_rss_kb`.
+/// Rounds of work per thread: [`ROUNDS`], or `SEXTANT_BENCH_ROUNDS` for a longer run.
+fn rounds() -> u64 {
+    std::env::var("SEXTANT_BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(ROUNDS)
+}
+
+/// What one child run measured.
+struct Run {
+    /// Process CPU time from before start to after the profile is built, in seconds.
+    cpu: f64,
+    samples: f64,
+    /// Peak RSS, kB.
+    rss: f64,
+    /// Process CPU time of the profiler's start, seconds.
+    start: f64,
+    /// CPU time of the profiler's background thread while sampling, seconds.
+    thread: f64,
+    /// Process CPU time of stopping and building the profile, seconds.
+    stop: f64,
+    /// CPU time of the workload's own threads (signal handlers included), seconds.
+    work: f64,
+}
+
+/// Runs the workload under one configuration; prints the fields of [`Run`] in order.
 fn child(mode: &str, hz: u32) {
     let mode = match mode {
         "sextant" => Mode::Sextant,
@@ -109,10 +158,10 @@ fn child(mode: &str, hz: u32) {
         _ => Mode::None,
     };
     let t0 = process_cpu();
-    let samples = match mode {
+    let (samples, start, thread, stop, work) = match mode {
         Mode::None => {
-            workload();
-            0.0
+            let work = workload();
+            (0.0, 0.0, 0.0, 0.0, work)
         }
         Mode::Sextant => {
             let p = sextant::cpu::ProfilerBuilder::new()
@@ -120,9 +169,14 @@ fn child(mode: &str, hz: u32) {
                 .lines(std::env::var_os("SEXTANT_BENCH_NO_LINES").is_none())
                 .start()
                 .unwrap();
-            workload();
+            let t1 = process_cpu();
+            let work = workload();
+            let thread = thread_cpu_named("sextant-cpu");
+            let t2 = process_cpu();
             let profile = p.stop().unwrap();
-            profile.sample.iter().map(|s| s.value[0]).sum::<i64>() as f64
+            let t3 = process_cpu();
+            let samples = profile.sample.iter().map(|s| s.value[0]).sum::<i64>() as f64;
+            (samples, secs(t1 - t0), thread, secs(t3 - t2), work)
         }
         Mode::Pprof => {
             let guard = pprof::ProfilerGuardBuilder::default()
@@ -130,27 +184,80 @@ fn child(mode: &str, hz: u32) {
                 .blocklist(&["libc", "libgcc", "pthread", "vdso"])
                 .build()
                 .unwrap();
-            workload();
+            let t1 = process_cpu();
+            let work = workload();
+            let t2 = process_cpu();
             let report = guard.report().build().unwrap();
-            report.data.values().sum::<isize>() as f64
+            let t3 = process_cpu();
+            let samples = report.data.values().sum::<isize>() as f64;
+            (samples, secs(t1 - t0), 0.0, secs(t3 - t2), work)
         }
     };
-    let cpu = (process_cpu() - t0).as_secs_f64();
-    println!("{cpu} {samples} {}", peak_rss_kb());
+    let cpu = secs(process_cpu() - t0);
+    let rss = peak_rss_kb();
+    println!("{cpu} {samples} {rss} {start} {thread} {stop} {work}");
 }
 
-fn workload() {
-    std::thread::scope(|s| {
-        for t in 0..THREADS {
-            s.spawn(move || {
-                let mut x = t as u64;
-                for r in 0..ROUNDS {
-                    x = outer(x ^ r);
-                }
-                std::hint::black_box(x);
-            });
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+/// CPU time of this process's thread named `name` (0 if there is none), seconds.
+fn thread_cpu_named(name: &str) -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return 0.0;
+    };
+    for e in dir.flatten() {
+        let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
+        if comm.trim_end() != name {
+            continue;
         }
-    });
+        let Some(tid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        // Linux's MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED).
+        let clock = ((!tid) << 3) | 4 | 2;
+        // SAFETY: clock_gettime writes into a timespec we own; a bad clock id gives EINVAL.
+        let ts = unsafe {
+            let mut ts: libc::timespec = std::mem::zeroed();
+            if libc::clock_gettime(clock, &mut ts) != 0 {
+                return 0.0;
+            }
+            ts
+        };
+        return ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9;
+    }
+    0.0
+}
+
+/// Runs the workload; returns the CPU time its threads used, seconds.
+fn workload() -> f64 {
+    let rounds = rounds();
+    std::thread::scope(|s| {
+        let threads: Vec<_> = (0..THREADS)
+            .map(|t| {
+                s.spawn(move || {
+                    let mut x = t as u64;
+                    for r in 0..rounds {
+                        x = outer(x ^ r);
+                    }
+                    std::hint::black_box(x);
+                    thread_cpu()
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| secs(t.join().unwrap())).sum()
+    })
+}
+
+fn thread_cpu() -> Duration {
+    // SAFETY: clock_gettime writes into a timespec we own.
+    let ts = unsafe {
+        let mut ts: libc::timespec = std::mem::zeroed();
+        libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts);
+        ts
+    };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 #[inline(never)]
