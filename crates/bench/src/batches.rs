@@ -1,14 +1,35 @@
-//! Batches: the noise filter inside [`B::iter`](crate::B::iter).
+//! Batches and rounds: the noise filter.
 //!
-//! Design note. On a shared machine the scheduler takes the CPU away for milliseconds at a
-//! time; a run of 200 ms is always hit, so its ns/op measures the machine's load as much as
-//! the code. `b.iter` therefore times its loop in batches of about [`BATCH_NS`] each: most
-//! batches run undisturbed, the few that are preempted stand out, and the median batch gives
-//! the rate of undisturbed iterations. The run's time becomes
-//! `time outside iter + median rate × iterations inside iter`, so timed work outside `iter`
-//! still counts in full, and without noise (every batch alike) the result is Go's.
-//! Go-style loops (`for _ in 0..b.n()`) cannot be split and are measured whole; the median
-//! of rounds is their filter. `-rounds=1` turns this off too, for Go's measurement exactly.
+//! Design note on noise. On a shared machine two things slow a benchmark down, never speed it
+//! up. The scheduler takes the CPU away for milliseconds at a time, so a run of 200 ms is
+//! always hit. And on a virtual machine whose vCPUs are hardware threads of cores other
+//! tenants also use, the same code runs in a fast mode (the core to itself) or a mode up to
+//! 2x slower (its sibling thread busy), each holding for tens to hundreds of milliseconds:
+//! the mix of modes in a run, not the code, then decides its ns/op.
+//!
+//! `b.iter` therefore times its loop in batches of about [`BATCH_NS`] each, and the harness
+//! reports the speed of undisturbed code: the rate of the [`FASTEST_K`]-th fastest batch,
+//! pooled over every round of the benchmark ([`estimate`]). A round's time becomes
+//! `time outside the full batches + that rate × iterations in them`, so timed work outside
+//! `iter` still counts in full, and the round with the lowest such time is printed. This is
+//! the classic answer (Python's `timeit` reports the minimum for the same reason); the
+//! `FASTEST_K`-th fastest rather than the fastest, so that one odd batch cannot set the
+//! result: a speed must hold for `FASTEST_K` batches (half a millisecond). A median, the
+//! harness's earlier filter, reports whichever mode held the majority of the run, and that
+//! flips from run to run: on a loaded 2-vCPU machine, over 10 runs of 12 benchmarks
+//! (max/min of each result, median over benchmarks), the median batch of the median round
+//! spread 1.70x, the 10% quantile 1.46x, the 2% quantile 1.17x, the fastest batch 1.007x
+//! (one benchmark 1.35x: a partial batch of 6 iterations, now never recorded), the 5th
+//! fastest 1.006x.
+//!
+//! Go-style loops (`for _ in 0..b.n()`) and `run_parallel` cannot be split into batches;
+//! the fastest of the `-rounds` rounds is their filter, which removes a burst but not load
+//! that lasts the whole benchmark. Without noise (every batch alike, every round alike) the
+//! result is Go's exactly; `-rounds=1` records no batches and runs one round: Go's
+//! measurement, noise included. The price: the result is the undisturbed speed, below the
+//! mean a loaded machine delivers, and a body whose own cost varies widely from iteration
+//! to iteration reads as its faster iterations when a batch holds only a few of them
+//! (bodies slower than ~20 µs); `-rounds=1` gives Go's mean.
 
 /// About 100 µs a batch: much shorter than a scheduler time slice (milliseconds), so most
 /// batches are not preempted; much longer than a clock read (~25 ns), so reading the clock
@@ -55,33 +76,100 @@ impl Batches {
         self.samples.clear();
     }
 
-    /// Records a batch if there is reserved room; otherwise its time simply stays in the
-    /// run's total, measured as Go measures it.
+    /// The batches recorded so far: (nanoseconds, iterations) each.
+    pub(crate) fn samples(&self) -> &[(u64, u64)] {
+        &self.samples
+    }
+
+    /// Records a full batch if there is reserved room; otherwise its time simply stays in
+    /// the run's total, measured as Go measures it. (`iter` never records a partial batch:
+    /// a few iterations are too short to time against the clock's own cost.)
     pub(crate) fn record(&mut self, ns: u64, iters: u64) {
         if self.samples.len() < self.samples.capacity() {
             self.samples.push((ns, iters));
         }
     }
+}
 
-    /// The run's time with the batches replaced by the median batch rate.
-    pub(crate) fn robust_duration(&self, duration: u64) -> u64 {
-        // Fewer than three batches have no median to speak of.
-        if self.samples.len() < 3 {
-            return duration;
+/// The rank of the batch rate reported: the 5th fastest (index 4) of all batches.
+pub(crate) const FASTEST_K: usize = 5;
+
+/// Fewer batches than this in all rounds carry no rate worth trusting: the round times are
+/// used instead.
+const MIN_BATCHES: usize = 3;
+
+/// One measured round: its iterations, its timed nanoseconds, and its full batches.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Round {
+    /// Iterations in the round (`b.N`).
+    pub(crate) n: u64,
+    /// Timed nanoseconds of the round, as Go measures them.
+    pub(crate) ns: u64,
+    /// `b.iter`'s full batches: (nanoseconds, iterations) each.
+    pub(crate) batches: Vec<(u64, u64)>,
+}
+
+/// What [`estimate`] makes of a benchmark's rounds.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Estimate {
+    /// The round to report (an index into the rounds).
+    pub(crate) round: usize,
+    /// Its time in nanoseconds, with its batches at the fast rate.
+    pub(crate) ns: u64,
+    /// How much slower than the reported speed the median batch (or, without batches, the
+    /// median round) ran: 1.0 when nothing slowed the benchmark down.
+    pub(crate) slowdown: f64,
+    /// Whether the rate came from `b.iter`'s batches (else from whole rounds).
+    pub(crate) batched: bool,
+}
+
+/// The noise filter over a benchmark's rounds (see the module's design note); `None` for no
+/// rounds.
+pub(crate) fn estimate(rounds: &[Round]) -> Option<Estimate> {
+    let mut rates: Vec<f64> = rounds
+        .iter()
+        .flat_map(|r| &r.batches)
+        .filter(|&&(_, it)| it > 0)
+        .map(|&(ns, it)| ns as f64 / it as f64)
+        .collect();
+    rates.sort_by(f64::total_cmp);
+    // Never past the median, so that a handful of batches still gives their faster half.
+    let fast =
+        (rates.len() >= MIN_BATCHES).then(|| rates[(FASTEST_K - 1).min((rates.len() - 1) / 2)]);
+    let times: Vec<u64> = rounds
+        .iter()
+        .map(|r| match fast {
+            Some(rate) => {
+                let (ns, it) = r.batches.iter().fold((0u64, 0u64), |(t, k), &(ns, it)| {
+                    (t.saturating_add(ns), k.saturating_add(it))
+                });
+                r.ns.saturating_sub(ns) + (rate * it as f64).round() as u64
+            }
+            None => r.ns,
+        })
+        .collect();
+    let per_op = |i: usize| times[i] as f64 / rounds[i].n.max(1) as f64;
+    let round = (0..rounds.len()).min_by(|&i, &j| per_op(i).total_cmp(&per_op(j)))?;
+    let slowdown = match fast {
+        Some(rate) if rate > 0.0 => rates[rates.len() / 2] / rate,
+        Some(_) => 1.0,
+        None => {
+            let mut ops: Vec<f64> = (0..rounds.len()).map(per_op).collect();
+            ops.sort_by(f64::total_cmp);
+            let least = ops[0];
+            if least > 0.0 {
+                ops[ops.len() / 2] / least
+            } else {
+                1.0
+            }
         }
-        let (sum_ns, sum_iters) = self
-            .samples
-            .iter()
-            .fold((0u64, 0u64), |(t, k), &(ns, it)| (t + ns, k + it));
-        let mut rates: Vec<f64> = self
-            .samples
-            .iter()
-            .map(|&(ns, it)| ns as f64 / it as f64)
-            .collect();
-        rates.sort_by(f64::total_cmp);
-        let median = rates[rates.len() / 2];
-        duration.saturating_sub(sum_ns) + (median * sum_iters as f64).round() as u64
-    }
+    };
+    Some(Estimate {
+        round,
+        ns: times[round],
+        slowdown,
+        batched: fast.is_some(),
+    })
 }
 
 #[cfg(test)]
@@ -100,30 +188,99 @@ mod tests {
         assert_eq!(b.size, 1_000_000_000u64.div_ceil(MAX_BATCHES));
     }
 
-    #[test]
-    fn preempted_batches_do_not_reach_the_result() {
-        let mut b = Batches::default();
-        b.prepare(1000, 1, 1000); // 1 µs/op: batches of 100
-        assert_eq!(b.size, 100);
-        for i in 0..10 {
-            // 100 ns/op, except two batches that lost the CPU for 3 ms.
-            let ns = if i == 3 || i == 7 { 3_010_000 } else { 10_000 };
-            b.record(ns, 100);
+    /// A round of `count` batches of 100 iterations, the batches at `slow` taking `slow_ns`
+    /// and the others 10 µs (100 ns/op), plus `outside` ns of timed work outside `iter`.
+    fn round(count: usize, slow: impl Fn(usize) -> bool, slow_ns: u64, outside: u64) -> Round {
+        let batches: Vec<(u64, u64)> = (0..count)
+            .map(|i| (if slow(i) { slow_ns } else { 10_000 }, 100))
+            .collect();
+        Round {
+            n: 100 * count as u64,
+            ns: outside + batches.iter().map(|b| b.0).sum::<u64>(),
+            batches,
         }
-        // 5 µs of timed work outside iter, plus the batches.
-        let total = 5_000 + 8 * 10_000 + 2 * 3_010_000;
-        assert_eq!(b.robust_duration(total), 5_000 + 100_000);
     }
 
     #[test]
-    fn without_noise_the_duration_is_unchanged() {
-        let mut b = Batches::default();
-        b.prepare(500, 1, 1000);
-        for _ in 0..5 {
-            b.record(10_000, 100);
-        }
-        assert_eq!(b.robust_duration(50_000), 50_000);
-        b.clear();
-        assert_eq!(b.robust_duration(123), 123);
+    fn preempted_batches_do_not_reach_the_result() {
+        // Two batches of ten lost the CPU for 3 ms; 5 µs of timed work outside iter.
+        let r = round(10, |i| i == 3 || i == 7, 3_010_000, 5_000);
+        let e = estimate(&[r]).unwrap();
+        assert_eq!((e.round, e.batched), (0, true));
+        // 5 µs outside plus 1000 iterations at 100 ns.
+        assert_eq!(e.ns, 5_000 + 100_000);
+        assert_eq!(e.slowdown, 1.0);
+    }
+
+    #[test]
+    fn a_slow_mode_holding_most_batches_still_gives_the_fast_speed() {
+        // 70% of the batches at 2x (200 ns/op), in every round: a median would say 200.
+        let rounds: Vec<Round> = (0..5)
+            .map(|_| round(100, |i| i % 10 < 7, 20_000, 0))
+            .collect();
+        let e = estimate(&rounds).unwrap();
+        assert_eq!(e.ns, 1_000_000);
+        assert_eq!(e.slowdown, 2.0);
+        // The slow mode holding four rounds of five whole: the fast one still sets the rate.
+        let mut rounds: Vec<Round> = (0..4).map(|_| round(100, |_| true, 20_000, 0)).collect();
+        rounds.insert(2, round(100, |_| false, 0, 0));
+        let e = estimate(&rounds).unwrap();
+        assert_eq!(e.ns, 1_000_000);
+        assert_eq!(e.slowdown, 2.0);
+    }
+
+    #[test]
+    fn fewer_than_k_fast_batches_do_not_set_the_rate() {
+        // Four odd batches at 50 ns/op (a glitch, or a partial batch's clock error) among 100
+        // at 100 ns/op: the 5th fastest is a normal batch.
+        let r = round(100, |i| i < 4, 5_000, 0);
+        let e = estimate(&[r]).unwrap();
+        assert_eq!(e.ns, 100 * 10_000);
+    }
+
+    #[test]
+    fn all_equal_batches_give_gos_value_exactly() {
+        // 333 iterations in 7 batches of 47 ns/op each, a partial one, and setup timed too.
+        let batches = vec![(47 * 47, 47); 7];
+        let r = Round {
+            n: 333,
+            ns: 123_457 + 7 * 47 * 47 + 4 * 47,
+            batches,
+        };
+        let go = r.ns;
+        let e = estimate(&[r.clone(), r.clone(), r]).unwrap();
+        assert_eq!((e.round, e.ns, e.slowdown), (0, go, 1.0));
+    }
+
+    #[test]
+    fn without_batches_the_fastest_round_is_reported() {
+        // Go-style loops and run_parallel: whole rounds only.
+        let rounds: Vec<Round> = [300, 200, 250, 900, 210]
+            .into_iter()
+            .map(|ns| Round {
+                n: 10,
+                ns,
+                batches: Vec::new(),
+            })
+            .collect();
+        let e = estimate(&rounds).unwrap();
+        assert_eq!((e.round, e.ns, e.batched), (1, 200, false));
+        // The median round, 250, is 1.25x the fastest.
+        assert_eq!(e.slowdown, 1.25);
+        // One round (-rounds=1): that round, as Go measures it.
+        let e = estimate(&rounds[3..4]).unwrap();
+        assert_eq!((e.round, e.ns, e.slowdown), (0, 900, 1.0));
+        assert_eq!(estimate(&[]), None);
+    }
+
+    #[test]
+    fn time_outside_iter_counts_from_the_round_where_it_was_least() {
+        // Same batches; the setup outside iter took 50 µs in one round and 10 µs in the other.
+        let rounds = [
+            round(10, |_| false, 0, 50_000),
+            round(10, |_| false, 0, 10_000),
+        ];
+        let e = estimate(&rounds).unwrap();
+        assert_eq!((e.round, e.ns), (1, 10_000 + 100_000));
     }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::alloc::{self, AllocCounts};
-use crate::batches::Batches;
+use crate::batches::{Batches, Estimate};
 use crate::format::BenchResult;
 use crate::harness::Ctx;
 
@@ -47,8 +47,8 @@ pub struct B {
     pub(crate) parallelism: usize,
     pub(crate) has_sub: bool,
     pub(crate) failed: bool,
-    /// Spread of the rounds behind the last result: (min, max) ns/op.
-    pub(crate) round_range: Option<(f64, f64)>,
+    /// What the noise filter made of the rounds behind the last result.
+    pub(crate) estimate: Option<Estimate>,
     /// `iter`'s batch timings for the noise filter.
     pub(crate) batches: Batches,
 }
@@ -77,7 +77,7 @@ impl B {
             parallelism: 1,
             has_sub: false,
             failed: false,
-            round_range: None,
+            estimate: None,
             batches: Batches::default(),
         }
     }
@@ -96,8 +96,9 @@ impl B {
     /// so the optimizer cannot drop the work.
     ///
     /// Prefer it to a hand-written loop: it times its iterations in batches of about 100 µs,
-    /// and a batch the scheduler interrupted does not reach the result (see the crate docs,
-    /// "Noise").
+    /// and the result is the speed of the fastest batches, so a batch the scheduler
+    /// interrupted or that ran beside other programs' work does not reach it (see the crate
+    /// docs, "Noise").
     pub fn iter<R>(&mut self, mut f: impl FnMut() -> R) {
         let size = self.batches.size;
         if !self.timer_on || size == 0 {
@@ -114,7 +115,10 @@ impl B {
                 std::hint::black_box(f());
             }
             let t1 = self.ctx.clock.now_ns();
-            self.batches.record(t1.saturating_sub(t0), k);
+            // A partial batch (the last, usually) stays in the run's time as Go measures it.
+            if k == size {
+                self.batches.record(t1.saturating_sub(t0), k);
+            }
             t0 = t1;
             left -= k;
         }
@@ -215,7 +219,8 @@ impl B {
         }
     }
 
-    /// The result of the last run.
+    /// The result of the last run, as Go measures it (the noise filter is applied over
+    /// rounds, by `launch`).
     pub(crate) fn result(&self) -> BenchResult {
         let mut extra = self.extra.clone();
         for (c, &net) in self.ctx.counters.iter().zip(&self.net_perf) {
@@ -227,7 +232,7 @@ impl B {
         }
         BenchResult {
             n: self.n,
-            t_ns: self.batches.robust_duration(self.duration),
+            t_ns: self.duration,
             bytes: self.bytes,
             mem_allocs: self.net_allocs,
             mem_bytes: self.net_bytes,

@@ -39,7 +39,8 @@ pub struct Options {
     pub run: Option<String>,
     /// `-timeout`: the whole run is stopped (exit 2) after this long; zero disables.
     pub timeout: Duration,
-    /// `-rounds`: how many rounds each result is the median of (1 is Go's single run).
+    /// `-rounds`: how many rounds share the benchtime and make each result, through the noise
+    /// filter (1 is Go's single run).
     pub rounds: u32,
     /// `-metrics`: hardware and software counters to report per op (Linux perf events).
     pub metrics: Vec<Event>,

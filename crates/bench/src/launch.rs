@@ -1,16 +1,18 @@
 //! Running a benchmark: Go's `runN`, `run1`, `launch` and `processBench`, plus rounds.
 //!
-//! Design note on noise. Go measures one run of about `-benchtime` and prints it; on a shared
-//! machine a burst of other work lands inside that run and moves the result. Here the
+//! Design note on rounds. Go measures one run of about `-benchtime` and prints it. Here the
 //! `-benchtime` is split into `-rounds` rounds (5 by default): Go's ramp finds the `N` for one
-//! round, the rounds all run that `N`, and the line printed is the round with the median
-//! ns/op, so a burst that spoils one or two rounds does not reach the result. When the rounds
-//! disagree by more than [`NOISY_SPREAD`], the harness says so on stderr. `-rounds=1` is Go's
-//! behaviour exactly; `-benchtime=Nx` always runs exactly `N` iterations once.
+//! round, the rounds all run that `N`, and the noise filter of [`crate::batches`] makes one
+//! result of them: the speed of the fastest `b.iter` batches over all rounds, or the fastest
+//! round for bodies without batches. When the median batch (or round) ran more than
+//! [`NOISY_SPREAD`] slower than that, the harness says so on stderr: the machine's load, not
+//! the code, then decides what a plain mean would say. `-rounds=1` is Go's behaviour
+//! exactly; `-benchtime=Nx` always runs exactly `N` iterations once (its batches filtered).
 
 use std::io::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use crate::batches::{Round, estimate};
 use crate::bench::B;
 use crate::flags::BenchTime;
 use crate::format::{BenchResult, benchmark_name};
@@ -18,9 +20,9 @@ use crate::format::{BenchResult, benchmark_name};
 /// Go's cap on iterations, which also keeps `n` in range on 32-bit platforms.
 const MAX_N: u64 = 1_000_000_000;
 
-/// (max − min) / median of the rounds above which a result is flagged as noisy: 10% is about
-/// the smallest change people hunt with benchstat, so rounds that disagree by more cannot
-/// resolve one.
+/// How much slower than the reported speed the median batch (or round) may run before the
+/// result is flagged as noisy: 10% is about the smallest change people hunt with benchstat,
+/// so a machine that moves the typical speed by more cannot resolve one with a plain mean.
 pub(crate) const NOISY_SPREAD: f64 = 0.10;
 
 /// Go's `predictN`: how many iterations should reach `goal_ns`, given that `prev_iters` took
@@ -85,14 +87,17 @@ pub(crate) fn run1(b: &mut B, f: &mut BenchFn<'_>) -> bool {
 
 /// Go's `launch`, with rounds: the result to print.
 fn launch(b: &mut B, f: &mut BenchFn<'_>) -> BenchResult {
-    b.round_range = None;
+    b.estimate = None;
+    let mut trace = Trace::open();
     let (d, rounds) = match b.ctx.opts.bench_time {
         BenchTime::Count(n) => {
             // run1 already ran one iteration; -benchtime=1x uses it (golang.org/issue/32051).
             if n > 1 {
                 run_n(b, f, n);
             }
-            return b.result();
+            trace.round(b);
+            let round = Round::of(b);
+            return filtered(b, vec![b.result()], vec![round]);
         }
         BenchTime::Duration(d) => (d.as_nanos() as u64, u64::from(b.ctx.opts.rounds)),
     };
@@ -103,29 +108,73 @@ fn launch(b: &mut B, f: &mut BenchFn<'_>) -> BenchResult {
         n = predict_n(goal, b.n, b.duration, last);
         run_n(b, f, n);
     }
+    trace.round(b);
     let mut results = vec![b.result()];
+    let mut timings = vec![Round::of(b)];
     // As many rounds as fit in twice the benchtime at the first round's pace, so a benchmark
     // whose single iteration outlasts a round costs about what it costs under Go.
     let planned = rounds.min((2 * d / b.duration.max(1)).max(1));
     while !b.failed && (results.len() as u64) < planned {
         run_n(b, f, b.n);
+        trace.round(b);
         results.push(b.result());
+        timings.push(Round::of(b));
     }
-    median(b, results)
+    filtered(b, results, timings)
 }
 
-/// The round with the median ns/op (the upper middle for an even count); records the range.
-fn median(b: &mut B, mut results: Vec<BenchResult>) -> BenchResult {
-    results.sort_by(|x, y| x.ns_per_op().total_cmp(&y.ns_per_op()));
-    if results.len() > 1 {
-        let (lo, hi) = (
-            results[0].ns_per_op(),
-            results[results.len() - 1].ns_per_op(),
-        );
-        b.round_range = Some((lo, hi));
+/// The result of the noise filter over the rounds: the round it picks, with the filtered
+/// time; records the slowdown for the warning.
+fn filtered(b: &mut B, mut results: Vec<BenchResult>, timings: Vec<Round>) -> BenchResult {
+    let Some(e) = estimate(&timings) else {
+        return results.pop().unwrap_or_default();
+    };
+    let mut r = results.swap_remove(e.round);
+    r.t_ns = e.ns;
+    b.estimate = Some(e);
+    r
+}
+
+impl Round {
+    /// The timings of the run `b` just finished.
+    fn of(b: &B) -> Round {
+        Round {
+            n: b.n,
+            ns: b.duration,
+            batches: b.batches.samples().to_vec(),
+        }
     }
-    let mid = results.len() / 2;
-    results.swap_remove(mid)
+}
+
+/// `SEXTANT_BENCH_TRACE=FILE`: appends each measured round's raw timings to `FILE`, one line
+/// a round: name, n, the round's timed ns, then each `b.iter` batch as `ns:iterations`. For
+/// studying the noise filter offline; written between rounds, never while timed.
+struct Trace(Option<std::fs::File>);
+
+impl Trace {
+    fn open() -> Trace {
+        let file = std::env::var_os("SEXTANT_BENCH_TRACE").and_then(|p| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .ok()
+        });
+        Trace(file)
+    }
+
+    fn round(&mut self, b: &B) {
+        let Some(file) = &mut self.0 else { return };
+        let mut line = format!("{}\t{}\t{}\t", b.name, b.n, b.duration);
+        for (i, (ns, it)) in b.batches.samples().iter().enumerate() {
+            if i > 0 {
+                line.push(' ');
+            }
+            line.push_str(&format!("{ns}:{it}"));
+        }
+        line.push('\n');
+        let _ = file.write_all(line.as_bytes());
+    }
 }
 
 /// Go's `processBench`: runs a measured benchmark for every `-cpu` value, `-count` times, and
@@ -176,17 +225,19 @@ pub(crate) fn process_bench(b: &mut B, f: &mut BenchFn<'_>) {
 }
 
 fn warn_if_noisy(b: &B, name: &str, r: &BenchResult) {
-    let Some((lo, hi)) = b.round_range else {
+    let Some(e) = &b.estimate else {
         return;
     };
-    let mid = r.ns_per_op();
-    if mid > 0.0 && (hi - lo) / mid > NOISY_SPREAD {
+    let fast = r.ns_per_op();
+    if fast > 0.0 && e.slowdown - 1.0 > NOISY_SPREAD {
         let msg = format!(
-            "warning: {name}: rounds spread {:.0}% ({} to {} ns/op); the median is reported, \
-             but this machine is noisy\n",
-            100.0 * (hi - lo) / mid,
-            three_figures(lo),
-            three_figures(hi),
+            "warning: {name}: the median {} ran {:.2}x slower than the fastest ({} ns/op, \
+             reported: {} ns/op); other programs share this machine's CPUs, so a plain mean \
+             would measure them\n",
+            if e.batched { "batch" } else { "round" },
+            e.slowdown,
+            three_figures(fast * e.slowdown),
+            three_figures(fast),
         );
         let _ = b.ctx.err.borrow_mut().write_all(msg.as_bytes());
     }

@@ -58,7 +58,7 @@
 //! `-benchmem`, `-cpu=1,2,4` (threads for `run_parallel`, and the `-P` suffix), `-run=REGEX`
 //! (accepted; a benchmark binary has no tests), `-timeout=10m`, `-v`, and beyond Go:
 //!
-//! - `-rounds=5`: each result is the median of this many rounds that share the benchtime
+//! - `-rounds=5`: each result is made of this many rounds that share the benchtime
 //!   (`-rounds=1` is Go's single run); see "Noise" below.
 //! - `-metrics=instructions,cycles,cache-misses,...`: Linux perf counters as extra units
 //!   (`instructions/op`); an event the machine cannot count is named on stderr and left out.
@@ -87,18 +87,33 @@
 //!
 //! # Noise
 //!
-//! A shared machine moves results: the scheduler takes the CPU away for milliseconds, and
-//! other programs' load changes the clock speed. The harness does three things about it:
+//! A shared machine moves results, and only ever upwards: the scheduler takes the CPU away
+//! for milliseconds, and on a virtual machine whose vCPUs share physical cores with other
+//! tenants the same code runs up to 2x slower while the core's other hardware thread is
+//! busy, for tens to hundreds of milliseconds at a time. A mean over a run then measures
+//! the mix of these modes; a median reports whichever mode held the majority, and that flips
+//! from run to run. The harness reports the speed of undisturbed code instead, as Python's
+//! `timeit` does with its minimum:
 //!
-//! - [`B::iter`] times its loop in batches of about 100 µs and uses the median batch rate for
-//!   the iterations inside it, so a batch the scheduler interrupted does not reach the result
-//!   (work timed outside `iter` still counts in full; without noise the result is Go's).
-//! - Each result is the median of `-rounds` rounds (5) sharing the benchtime; rounds that
-//!   disagree by more than 10% are flagged on stderr.
-//! - Before measuring, it warns on stderr about a debug build, a CPU frequency governor other
-//!   than `performance`, and a machine busy with other programs.
+//! - [`B::iter`] times its loop in batches of about 100 µs. The result takes the 5th fastest
+//!   batch rate over all rounds for the iterations inside `iter` (one odd batch cannot set
+//!   it; a speed must hold for five), plus the timed work outside `iter` as measured, from
+//!   the round where that was least. Without noise (every batch alike) the result is Go's.
+//! - Bodies without batches (Go-style `for _ in 0..b.n()` loops, `run_parallel`) report the
+//!   fastest of the `-rounds` rounds (5) sharing the benchtime: a burst that spoils some
+//!   rounds does not reach the result, load that lasts the whole benchmark does. Prefer
+//!   `b.iter` where the body allows it.
+//! - When the median batch (or round) ran more than 10% slower than the reported speed, a
+//!   warning on stderr gives both: the machine, not the code, then decides a plain mean.
+//!   Before measuring, the harness also warns about a debug build, a CPU frequency governor
+//!   other than `performance`, and a machine busy with other programs.
 //!
-//! `-rounds=1` turns the first two off: Go's measurement exactly.
+//! So results estimate the undisturbed speed, a lower bound of what a loaded machine
+//! delivers on average; a body whose own cost varies widely between iterations and runs
+//! slower than ~20 µs (a batch then holds a few iterations) reads as its faster iterations.
+//! `-rounds=1` turns the filter off: Go's single measurement, noise included. Setting
+//! `SEXTANT_BENCH_TRACE=FILE` appends every round's raw timings to `FILE` (name, N, timed
+//! ns, then each batch as `ns:iterations`), to study a machine's noise.
 //!
 //! # Allocations
 //!

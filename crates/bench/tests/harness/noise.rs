@@ -47,3 +47,119 @@ fn rounds_1_measures_as_go_does_preemption_included() {
     let ns = preempted(&["-bench=.", "-cpu=1", "-rounds=1"]);
     assert!((155.0..=165.0).contains(&ns), "{ns} ns/op");
 }
+
+/// A body of 100 ns per iteration on the fake clock that runs at 200 ns in stretches of
+/// 7,000 iterations out of every 10,000, as beside another program's work on the sibling
+/// hardware thread: 70% of the iterations, and of every round, in the slow mode.
+fn slow_mode(args: &[&str]) -> (f64, String) {
+    let clock = FakeClock::new();
+    let c = clock.clone();
+    let calls = Cell::new(0u64);
+    let run = Harness::new("noise")
+        .clock(clock as Arc<dyn sextant_bench::Clock>)
+        .bench("BenchmarkSlowMode", move |b| {
+            b.iter(|| {
+                calls.set(calls.get() + 1);
+                c.advance(if calls.get() % 10_000 < 7_000 {
+                    200
+                } else {
+                    100
+                });
+            })
+        })
+        .run_captured(args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let ns = metric(&run.stdout, "BenchmarkSlowMode", "ns/op").expect(&run.stdout);
+    (ns, run.stderr)
+}
+
+#[test]
+fn a_slow_mode_holding_most_of_the_time_does_not_reach_the_result() {
+    let _g = serial();
+    let (ns, stderr) = slow_mode(&["-bench=.", "-cpu=1"]);
+    assert_eq!(ns, 100.0);
+    // The median batch ran at 200 ns/op: the machine is flagged.
+    assert!(
+        stderr.contains("the median batch ran 2.00x slower than the fastest (200 ns/op"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn rounds_1_averages_the_modes_as_go_does() {
+    let _g = serial();
+    let (ns, stderr) = slow_mode(&["-bench=.", "-cpu=1", "-rounds=1"]);
+    // 0.7 × 200 + 0.3 × 100, give or take the ramp's partial stretches.
+    assert!((165.0..=175.0).contains(&ns), "{ns} ns/op");
+    assert!(!stderr.contains("warning"), "{stderr}");
+}
+
+#[test]
+fn benchtime_count_runs_exactly_n_and_filters_its_batches() {
+    let _g = serial();
+    let clock = FakeClock::new();
+    let c = clock.clone();
+    let iters = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let seen = iters.clone();
+    let run = Harness::new("noise")
+        .clock(clock as Arc<dyn sextant_bench::Clock>)
+        .bench("BenchmarkCount", move |b| {
+            b.iter(|| {
+                let i = seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                // run1's one iteration takes 100 ns: batches of 1,000; every 2,000th
+                // iteration after it loses 3 ms, so half the batches are preempted.
+                c.advance(if i > 1 && i % 2_000 == 0 {
+                    3_000_100
+                } else {
+                    100
+                });
+            })
+        })
+        .run_captured(&["-bench=.", "-cpu=1", "-benchtime=100000x"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // run1's iteration, then exactly 100,000 in one run.
+    assert_eq!(iters.load(std::sync::atomic::Ordering::Relaxed), 100_001);
+    assert!(
+        run.stdout
+            .contains("BenchmarkCount \t  100000\t       100.0 ns/op"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn go_style_loops_and_run_parallel_report_their_fastest_round() {
+    let _g = serial();
+    for parallel in [false, true] {
+        let clock = FakeClock::new();
+        let c = clock.clone();
+        let mut call = 0;
+        let run = Harness::new("noise")
+            .clock(clock as Arc<dyn sextant_bench::Clock>)
+            .bench("BenchmarkRounds", move |b| {
+                call += 1;
+                // Calls 1-5 ramp (the last is round one); rounds two to four run at 2x.
+                let cost = if (6..=8).contains(&call) { 200 } else { 100 };
+                if parallel {
+                    b.run_parallel(|pb| {
+                        while pb.next() {
+                            c.advance(cost);
+                        }
+                    });
+                } else {
+                    for _ in 0..b.n() {
+                        c.advance(cost);
+                    }
+                }
+            })
+            .run_captured(&["-bench=.", "-cpu=1", "-benchtime=1s"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let ns = metric(&run.stdout, "BenchmarkRounds", "ns/op").expect(&run.stdout);
+        assert_eq!(ns, 100.0, "parallel: {parallel}");
+        assert!(
+            run.stderr.contains("the median round ran 2.00x slower"),
+            "{}",
+            run.stderr
+        );
+    }
+}
