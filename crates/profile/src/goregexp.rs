@@ -25,7 +25,10 @@ const DIGIT: &str = "0-9";
 const WORD: &str = "0-9A-Za-z_";
 
 /// Rewrites a regexp in Go's syntax to one the `regex` crate reads the same way.
-pub(crate) fn translate(go: &str) -> String {
+///
+/// Public, hidden, for the fuzz targets (`fuzz/`); not a stable API.
+#[doc(hidden)]
+pub fn translate(go: &str) -> String {
     let mut out = String::with_capacity(go.len() + 8);
     let mut rest = go;
     while let Some(c) = rest.chars().next() {
@@ -43,6 +46,19 @@ pub(crate) fn translate(go: &str) -> String {
             },
             '}' => out.push_str(r"\}"),
             '(' if flag_group_len(rest).is_some() => rest = flag_groups(rest, &mut out),
+            // A named group matches as a plain one; the name is dropped, since Go lets two
+            // groups share one (`(?P<n>a)|(?P<n>b)`) and `regex` does not.
+            '(' if rest.starts_with("?P<") && rest.contains('>') => {
+                out.push('(');
+                rest = &rest[rest.find('>').map_or(0, |i| i + 1)..];
+            }
+            '(' if flag_open_len(rest).is_some() => {
+                let n = flag_open_len(rest).unwrap_or(0);
+                out.push_str("(?");
+                flags(&rest[1..n - 1], &mut out);
+                out.push(':');
+                rest = &rest[n..];
+            }
             _ => out.push(c),
         }
     }
@@ -56,6 +72,35 @@ fn flag_group_len(s: &str) -> Option<usize> {
     (body.as_bytes().get(n) == Some(&b')')).then_some(n + 2)
 }
 
+/// The length of a group's opening with flags after its `(`: `?i:`, `?s-m:`, `?:`.
+fn flag_open_len(s: &str) -> Option<usize> {
+    let body = s.strip_prefix('?')?;
+    let n = body.bytes().take_while(|b| b"imsU-".contains(b)).count();
+    (body.as_bytes().get(n) == Some(&b':')).then_some(n + 2)
+}
+
+/// Writes the flags `spec` (`ii-s`, between `(?` and `)` or `:`) as `regex` reads them. Go
+/// lets a flag come twice (`(?ii)`, `(?i-i)`), the last one winning; `regex` rejects any
+/// repeat, so each flag is written once, in the part that wins.
+fn flags(spec: &str, out: &mut String) {
+    let (mut on, mut off) = (String::new(), String::new());
+    let mut negated = false;
+    for c in spec.chars() {
+        if c == '-' {
+            negated = true;
+            continue;
+        }
+        on.retain(|x| x != c);
+        off.retain(|x| x != c);
+        if negated { &mut off } else { &mut on }.push(c);
+    }
+    out.push_str(&on);
+    if !off.is_empty() {
+        out.push('-');
+        out.push_str(&off);
+    }
+}
+
 /// Flag groups after their first `(`, and the repeat that follows them, if any. Go applies
 /// such a repeat to the expression before the groups (`a(?i)*` is `a*` with `i` set), which
 /// `regex` rejects; since the groups match nothing, the repeat is written before them.
@@ -63,8 +108,12 @@ fn flag_groups<'a>(mut rest: &'a str, out: &mut String) -> &'a str {
     let mut groups = String::new();
     loop {
         let n = flag_group_len(rest).unwrap_or(0);
-        groups.push('(');
-        groups.push_str(&rest[..n]);
+        // `(?)` sets no flag: Go accepts it, `regex` does not, so it is dropped.
+        let mut set = String::new();
+        flags(&rest[1..n - 1], &mut set);
+        if !set.is_empty() {
+            groups.push_str(&format!("(?{set})"));
+        }
         rest = &rest[n..];
         match rest.strip_prefix('(') {
             Some(r) if flag_group_len(r).is_some() => rest = r,
@@ -146,7 +195,8 @@ fn escape<'a>(rest: &'a str, out: &mut String) -> &'a str {
             out.push_str(&after[..n]);
             return &after[n..];
         }
-        _ if c.is_ascii_punctuation() => literal(out, c),
+        // Go: "escaped non-word characters are always themselves", spaces and controls too.
+        _ if c.is_ascii() && !c.is_ascii_alphanumeric() => literal(out, c),
         // \A \z \a \f \n \r \t \v, and everything `regex` should reject.
         _ => {
             out.push('\\');
@@ -294,7 +344,7 @@ fn class_char<'a>(t: &'a str, body: &mut String) -> Option<&'a str> {
         'r' => Some('\r'),
         't' => Some('\t'),
         'v' => Some('\x0B'),
-        _ if e.is_ascii_punctuation() => Some(e),
+        _ if e.is_ascii() && !e.is_ascii_alphanumeric() => Some(e),
         _ => None,
     };
     if let Some(s) = simple {
@@ -331,7 +381,10 @@ fn class_char<'a>(t: &'a str, body: &mut String) -> Option<&'a str> {
 /// class range, an unknown or trailing escape, an unsupported `(?` group. `None` when Go's
 /// parser would find none of these; the `regex` crate may still reject the expression, in
 /// its own words.
-pub(crate) fn go_syntax_error(go: &str) -> Option<String> {
+///
+/// Public, hidden, for the fuzz targets (`fuzz/`); not a stable API.
+#[doc(hidden)]
+pub fn go_syntax_error(go: &str) -> Option<String> {
     let fail = |code: &str, text: &str| Some(format!("error parsing regexp: {code}: `{text}`"));
     let b = go.as_bytes();
     let mut open = 0usize;
@@ -577,7 +630,13 @@ fn syntax_parse_escape(s: &str) -> Result<(char, usize), SyntaxError<'_>> {
         return Err(("trailing backslash at end of expression", ""));
     };
     let b = rest.as_bytes();
-    let invalid = |len: usize| Err(("invalid escape sequence", &s[..len.min(s.len())]));
+    // Go reads whole characters: an escape cut inside one (`\x*Ǉ`) is quoted up to its end.
+    let invalid = |len: usize| {
+        let end = (len.min(s.len())..=s.len())
+            .find(|&i| s.is_char_boundary(i))
+            .unwrap_or(s.len());
+        Err(("invalid escape sequence", &s[..end]))
+    };
     match c {
         // A single non-zero digit would be a backreference, which Go does not support.
         '1'..='7' if !b.get(1).is_some_and(|d| (b'0'..=b'7').contains(d)) => invalid(2),
@@ -654,6 +713,57 @@ mod tests {
         assert!(is_match("^a(?s)(?i)*b$", "aaab"));
         assert!(is_match("^a(?i)b$", "aB"));
         assert!(Regex::new(&translate("(?i)*")).is_err());
+    }
+
+    #[test]
+    fn repeated_and_empty_flags_are_read_as_go_reads_them() {
+        // Found by fuzz/fuzz_targets/go_regexp.rs; Go 1.19's regexp.MatchString gives each
+        // answer (`regex` rejected all of these as "duplicate flag" or "missing expression").
+        assert!(is_match("^(?ii)a$", "A"));
+        assert!(!is_match("^(?i-i)a$", "A"));
+        assert!(is_match("^(?i-i)a$", "a"));
+        assert!(is_match("^(?)a$", "a"));
+        assert!(is_match("^x(?)*$", "xxx"));
+        assert!(is_match("^(?ii:a)b$", "Ab"));
+        assert!(!is_match("^(?i-i:a)b$", "Ab"));
+        assert!(!is_match("^(?sm-ims:a.)$", "a\n"));
+        assert!(is_match("^(?sm-ims:a.)$", "ax"));
+        assert!(!is_match("^(?sm-ims:a.)$", "Ax"));
+        assert!(is_match("^(?U-U)a+$", "aa"));
+    }
+
+    #[test]
+    fn group_names_may_repeat() {
+        // Found by fuzz/fuzz_targets/go_regexp.rs: Go 1.19 compiles both, `regex` rejected them
+        // ("duplicate capture group name").
+        assert!(is_match("^(?P<n>a)(?P<n>b)$", "ab"));
+        assert!(is_match("^(?P<n>a)|(?P<n>b)$", "b"));
+        assert!(!is_match("^(?P<n>a)|(?P<n>b)$", "c"));
+    }
+
+    #[test]
+    fn escaped_spaces_and_controls_are_literal() {
+        // Found by fuzz/fuzz_targets/go_regexp.rs: Go reads any escaped ASCII character that
+        // is not a letter or digit as itself (answers from Go 1.19's regexp.MatchString).
+        assert!(is_match("^a\\ b$", "a b"));
+        assert!(is_match("^\\\tx$", "\tx"));
+        assert!(is_match("^[\\\0]$", "\0"));
+        assert!(!is_match("^[\\\0]$", "\\"));
+        assert_eq!(go_syntax_error("a\\\0b"), None);
+    }
+
+    #[test]
+    fn a_bad_hex_escape_is_quoted_to_the_end_of_its_characters() {
+        // Found by fuzz/fuzz_targets/go_regexp.rs: the quote ended inside `Ǉ` and panicked.
+        // Go 1.19's regexp.Compile gives these messages.
+        assert_eq!(
+            go_syntax_error("L01\\x*Ǉ").as_deref(),
+            Some("error parsing regexp: invalid escape sequence: `\\x*Ǉ`")
+        );
+        assert_eq!(
+            go_syntax_error("\\x{4Ǉ}").as_deref(),
+            Some("error parsing regexp: invalid escape sequence: `\\x{4Ǉ`")
+        );
     }
 
     #[test]

@@ -42,6 +42,8 @@ use std::io::Write;
 pub use combine::{compatibilize_sample_types, scale_profiles};
 pub use error::{Error, Result};
 pub use filter::{Filters, NameMatches, apply_filters, compile_option, compile_regex};
+#[doc(hidden)]
+pub use goregexp::{go_syntax_error, translate as translate_go_regexp};
 pub use merge::{merge, merge_owned};
 pub use model::*;
 pub use raw::{civil_from_days, go_duration, go_time};
