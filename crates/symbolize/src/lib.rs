@@ -28,6 +28,7 @@
 //! ```
 
 mod demangle;
+mod dwarf;
 mod elf;
 mod error;
 mod maps;

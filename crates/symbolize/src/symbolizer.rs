@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::demangle::demangle;
+use crate::dwarf::DwarfFile;
 use crate::elf::{ElfFile, SymbolTable};
 
 /// One source-level frame at an address.
@@ -31,7 +32,7 @@ const MAX_OPEN_FILES: usize = 8;
 /// What is open of one file: its symbol table, and its DWARF once asked for.
 struct File {
     symbols: SymbolTable,
-    dwarf: Option<Option<addr2line::Loader>>,
+    dwarf: Option<Option<DwarfFile>>,
 }
 
 /// Resolves addresses of files to frames, keeping a bounded cache of opened files.
@@ -39,7 +40,11 @@ struct File {
 /// Function names come from the symbol table, which costs a sorted list of the file's
 /// function symbols. DWARF is opened only when a line is asked for (never in
 /// [`Symbolizer::symbols_only`]), and then only the compilation units holding the asked
-/// addresses have their line programs parsed. Drop the symbolizer to free everything.
+/// addresses are read: each such unit keeps an index of its line sequences and of its
+/// functions' address ranges (tens of kilobytes for a large unit such as Rust's std), and
+/// each function holding an asked address its inlined calls. The debug sections are
+/// memory-mapped; [`Symbolizer::release_pages`] lets go of the pages read so far. Drop the
+/// symbolizer to free everything.
 pub struct Symbolizer {
     dwarf: bool,
     files: HashMap<PathBuf, File>,
@@ -97,11 +102,19 @@ impl Symbolizer {
         let symbol = file.symbols.lookup(svma).map(str::to_string);
         let mut frames = Vec::new();
         if dwarf {
-            let loader = file
-                .dwarf
-                .get_or_insert_with(|| addr2line::Loader::new(path).ok());
-            if let Some(loader) = loader {
-                frames = dwarf_frames(loader, svma);
+            let dwarf = file.dwarf.get_or_insert_with(|| DwarfFile::open(path).ok());
+            if let Some(dwarf) = dwarf {
+                frames = dwarf
+                    .frames(svma)
+                    .into_iter()
+                    .map(|f| Frame {
+                        function: demangle(&f.name),
+                        system_name: f.name,
+                        file: f.file,
+                        line: f.line,
+                        column: f.column,
+                    })
+                    .collect();
             }
         }
         if let Some(sym) = symbol {
@@ -123,6 +136,19 @@ impl Symbolizer {
         frames
     }
 
+    /// Drops the pages of the debug sections read so far from this process's resident set
+    /// (they are read again from the page cache if a later lookup needs them), keeping what
+    /// was parsed. For a symbolizer kept between profiles.
+    pub fn release_pages(&self) {
+        for dwarf in self
+            .files
+            .values()
+            .filter_map(|f| f.dwarf.as_ref()?.as_ref())
+        {
+            dwarf.release_pages();
+        }
+    }
+
     fn file(&mut self, path: &Path) -> &mut File {
         if !self.files.contains_key(path) {
             if self.order.len() >= MAX_OPEN_FILES {
@@ -141,34 +167,4 @@ impl Symbolizer {
         }
         self.files.get_mut(path).expect("inserted above")
     }
-}
-
-fn dwarf_frames(loader: &addr2line::Loader, svma: u64) -> Vec<Frame> {
-    let mut out = Vec::new();
-    let Ok(mut iter) = loader.find_frames(svma) else {
-        return out;
-    };
-    while let Ok(Some(f)) = iter.next() {
-        let system_name = f
-            .function
-            .as_ref()
-            .and_then(|n| n.raw_name().ok())
-            .map(|n| n.into_owned())
-            .unwrap_or_default();
-        let (file, line, column) = f.location.map_or((String::new(), 0, 0), |l| {
-            (
-                l.file.unwrap_or_default().to_string(),
-                l.line.unwrap_or(0),
-                l.column.unwrap_or(0),
-            )
-        });
-        out.push(Frame {
-            function: demangle(&system_name),
-            system_name,
-            file,
-            line,
-            column,
-        });
-    }
-    out
 }

@@ -1,0 +1,958 @@
+//! Files, lines and inline frames from DWARF, reading only what the asked addresses need.
+//!
+//! The answers are those of the `addr2line` crate (`Loader::find_frames`), which this module
+//! replaces because of what it costs for a profile's few dozen addresses: `addr2line` parses
+//! every compilation unit's header, root entry and line program header when it opens a file
+//! (all of `.debug_info` is paged in), and keeps every row of the line table of each unit it
+//! touches (Rust's std is one large unit). Here:
+//!
+//! - the units are found through `.debug_aranges` (a few hundred kilobytes, read once); only
+//!   a file without it has its unit headers scanned, as `addr2line` does;
+//! - a unit is parsed when an address falls in it: its line program is run once to index its
+//!   sequences (start, end, where its instructions begin), and a lookup then runs only the
+//!   sequence holding the address, keeping no row table; its entries are walked once to list
+//!   its functions' address ranges;
+//! - a function's inlined calls are read only for the functions holding an asked address.
+//!
+//! The lookups (which unit, which sequence, which function, which inlined call at each depth)
+//! are the same binary searches over the same sorted lists as `addr2line`'s, so the frames are
+//! identical (the test `frames_match_addr2line` checks every function of a real binary). Two
+//! differences: a unit is found by its `.debug_aranges` ranges where `addr2line` prefers the
+//! unit's `DW_AT_ranges` (compilers emit the same ranges in both), and split DWARF (skeleton
+//! units pointing to `.dwo` files) is not followed: those units give no lines.
+//!
+//! The file is memory-mapped; [`DwarfFile::release_pages`] drops the pages read so far from
+//! the resident set (they are read again from the page cache if needed), so a kept
+//! [`crate::Symbolizer`] holds its small indexes, not the debug sections it went through.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::Path;
+
+use gimli::{EndianSlice, RunTimeEndian};
+use object::{Object, ObjectSection};
+
+use crate::{Error, Result};
+
+/// How this module reads DWARF: slices of the mapped file (or of decompressed sections).
+type R<'a> = EndianSlice<'a, RunTimeEndian>;
+
+/// One source-level frame as DWARF gives it, before the symbol table's name is applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct DwarfFrame {
+    /// The function's name as stored (linkage name if known), empty if none.
+    pub(crate) name: String,
+    /// Source file, empty if unknown.
+    pub(crate) file: String,
+    /// Line, 0 if unknown.
+    pub(crate) line: u32,
+    /// Column, 0 if unknown.
+    pub(crate) column: u32,
+}
+
+/// The DWARF of one file, opened for lookups.
+pub(crate) struct DwarfFile {
+    // Field order matters: `inner` borrows from `owned` and `map`, and fields drop in
+    // declaration order, so it goes first.
+    inner: Inner<'static>,
+    /// Sections that were stored compressed, decompressed (their heap buffers never move).
+    #[allow(dead_code)]
+    owned: Vec<Vec<u8>>,
+    /// The mapped file.
+    map: memmap2::Mmap,
+}
+
+impl std::fmt::Debug for DwarfFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DwarfFile")
+            .field("units_read", &self.inner.units.len())
+            .finish()
+    }
+}
+
+impl DwarfFile {
+    /// Maps the file at `path` and indexes its units.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if it cannot be read, [`Error::Object`] if it is not an object file or
+    /// its unit index does not parse.
+    pub(crate) fn open(path: &Path) -> Result<DwarfFile> {
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let bad = |message: String| Error::Object {
+            path: path.to_path_buf(),
+            message,
+        };
+        let file = File::open(path).map_err(io)?;
+        // SAFETY: a read-only private mapping; a file changed under us while mapped can only
+        // give wrong bytes, which gimli and object parse with bounds checks (truncation is the
+        // usual mmap caveat, which `addr2line`'s loader accepts too).
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+        // SAFETY: the mapping's bytes stay at the same address until `map` is dropped, and
+        // `inner`, the only holder of this borrow, is dropped before it (declaration order);
+        // `inner` never hands out the `'static` lifetime (see `DwarfFile::frames`).
+        let bytes: &'static [u8] = unsafe { std::slice::from_raw_parts(map.as_ptr(), map.len()) };
+        let object = object::File::parse(bytes).map_err(|e| bad(e.to_string()))?;
+        let endian = if object.is_little_endian() {
+            RunTimeEndian::Little
+        } else {
+            RunTimeEndian::Big
+        };
+        let mut owned: Vec<Vec<u8>> = Vec::new();
+        let mut load = |id: gimli::SectionId| -> Result<R<'static>> {
+            let data: &'static [u8] = match object.section_by_name(id.name()) {
+                Some(section) => match section.uncompressed_data() {
+                    Ok(Cow::Borrowed(b)) => b,
+                    Ok(Cow::Owned(b)) => {
+                        // SAFETY: the Vec's heap buffer is never resized nor dropped before
+                        // `inner` (it is moved into `owned`, whose elements are never touched
+                        // again), so the slice stays valid as long as `inner` lives.
+                        let s = unsafe { std::slice::from_raw_parts(b.as_ptr(), b.len()) };
+                        owned.push(b);
+                        s
+                    }
+                    Err(e) => return Err(bad(format!("section {}: {e}", id.name()))),
+                },
+                None => &[],
+            };
+            Ok(EndianSlice::new(data, endian))
+        };
+        let dwarf = gimli::Dwarf::load(&mut load)?;
+        let units =
+            UnitIndex::build(&dwarf).map_err(|e| bad(format!("indexing DWARF units: {e}")))?;
+        Ok(DwarfFile {
+            inner: Inner {
+                dwarf,
+                index: units,
+                units: HashMap::new(),
+                all_units: None,
+            },
+            owned,
+            map,
+        })
+    }
+
+    /// The frames at `svma`, innermost inlined callee first: what `addr2line`'s
+    /// `find_frames` gives. Empty if DWARF knows nothing of the address (or is malformed
+    /// where it would be read).
+    pub(crate) fn frames(&mut self, svma: u64) -> Vec<DwarfFrame> {
+        // Every borrow of the `'static` data ends with this call: only owned frames leave.
+        self.inner.frames(svma).unwrap_or_default()
+    }
+
+    /// Drops the mapped pages read so far from this process's resident set; they are read
+    /// again from the page cache on the next lookup. The indexes stay.
+    pub(crate) fn release_pages(&self) {
+        // SAFETY: the mapping is private, read-only and never written, so dropping its pages
+        // only makes the next access read the file again: nothing observable changes (the
+        // caveat of a file modified under us is the mapping's own, see `open`).
+        let _ = unsafe {
+            self.map
+                .unchecked_advise(memmap2::UncheckedAdvice::DontNeed)
+        };
+    }
+}
+
+/// The parsed state, borrowing the file's sections.
+struct Inner<'a> {
+    dwarf: gimli::Dwarf<R<'a>>,
+    index: UnitIndex,
+    /// Units parsed so far, by `.debug_info` offset: `None` if the unit does not parse.
+    units: HashMap<usize, Option<Box<UnitState<'a>>>>,
+    /// Offsets of all units, sorted, for references into another unit (read on first need).
+    all_units: Option<Vec<usize>>,
+}
+
+/// A compilation unit's address range, as `addr2line`'s `UnitRange`.
+struct UnitRange {
+    begin: u64,
+    end: u64,
+    /// The least `begin` of this and all later entries (sorted by `end`).
+    min_begin: u64,
+    unit: usize,
+}
+
+/// Which units cover which addresses.
+struct UnitIndex {
+    ranges: Vec<UnitRange>,
+}
+
+impl UnitIndex {
+    /// From `.debug_aranges`, or when the file has none, from every unit's root entry (and
+    /// its line program when the entry gives no range), as `addr2line` does.
+    fn build(dwarf: &gimli::Dwarf<R<'_>>) -> gimli::Result<UnitIndex> {
+        let mut aranges = Vec::new();
+        let mut headers = dwarf.debug_aranges.headers();
+        while let Some(header) = headers.next()? {
+            aranges.push((header.debug_info_offset().0, header.offset()));
+        }
+        // Stable, as `addr2line` sorts them: sets of one unit keep their order.
+        aranges.sort_by_key(|a| a.0);
+        let mut ranges = Vec::new();
+        if aranges.is_empty() {
+            let mut units = dwarf.units();
+            while let Some(header) = units.next()? {
+                if let Some(offset) = header.offset().as_debug_info_offset() {
+                    unit_ranges_from_root(dwarf, header, offset.0, &mut ranges)?;
+                }
+            }
+        } else {
+            for &(unit, offset) in &aranges {
+                let header = dwarf.debug_aranges.header(offset)?;
+                let mut entries = header.entries();
+                while let Some(entry) = entries.next().transpose() {
+                    // As `addr2line`: entries in error (address overflow) are skipped; the
+                    // iterator stops by itself on errors it cannot skip.
+                    let Ok(entry) = entry else { continue };
+                    if entry.length() != 0 {
+                        let r = entry.range();
+                        ranges.push(UnitRange {
+                            begin: r.begin,
+                            end: r.end,
+                            min_begin: 0,
+                            unit,
+                        });
+                    }
+                }
+            }
+        }
+        ranges.sort_by_key(|r| r.end);
+        let mut min = !0;
+        for r in ranges.iter_mut().rev() {
+            min = min.min(r.begin);
+            r.min_begin = min;
+        }
+        Ok(UnitIndex { ranges })
+    }
+
+    /// The units whose ranges hold `probe`, in `addr2line`'s order.
+    fn find(&self, probe: u64) -> impl Iterator<Item = usize> + '_ {
+        let (low, high) = (probe, probe.wrapping_add(1));
+        let pos = match self.ranges.binary_search_by_key(&low, |r| r.end) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        };
+        self.ranges[pos..]
+            .iter()
+            .take_while(move |r| high > r.min_begin)
+            .filter(move |r| !(low >= r.end || high <= r.begin))
+            .map(|r| r.unit)
+    }
+}
+
+/// Adds the ranges of the unit at `offset` from its root entry, or from its line program's
+/// sequences when the entry has none (a file without `.debug_aranges`).
+fn unit_ranges_from_root(
+    dwarf: &gimli::Dwarf<R<'_>>,
+    header: gimli::UnitHeader<R<'_>>,
+    offset: usize,
+    out: &mut Vec<UnitRange>,
+) -> gimli::Result<()> {
+    if matches!(
+        header.type_(),
+        gimli::UnitType::Type { .. } | gimli::UnitType::SplitType { .. } | gimli::UnitType::Partial
+    ) {
+        return Ok(());
+    }
+    let Ok(unit) = dwarf.unit(header) else {
+        return Ok(());
+    };
+    let unit_ref = gimli::UnitRef::new(dwarf, &unit);
+    let mut entries = unit_ref.entries_raw(None)?;
+    let Some(abbrev) = entries.read_abbreviation()? else {
+        return Ok(());
+    };
+    let mut ranges = RangeAttributes::default();
+    for spec in abbrev.attributes() {
+        let attr = entries.read_attribute(*spec)?;
+        ranges.note(unit_ref, &attr)?;
+    }
+    let mut push = |r: gimli::Range| {
+        out.push(UnitRange {
+            begin: r.begin,
+            end: r.end,
+            min_begin: 0,
+            unit: offset,
+        })
+    };
+    if !ranges.for_each_range(unit_ref, &mut push)? {
+        if let Some(ilnp) = unit_ref.line_program.clone() {
+            if let Ok(lines) = Lines::parse(unit_ref, ilnp) {
+                for s in &lines.sequences {
+                    push(gimli::Range {
+                        begin: s.start,
+                        end: s.end,
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One unit, parsed because an asked address falls in it.
+struct UnitState<'a> {
+    unit: gimli::Unit<R<'a>>,
+    lines: Option<gimli::Result<Option<Lines<'a>>>>,
+    functions: Option<gimli::Result<Functions>>,
+    /// Functions parsed so far (name and inlined calls), by index in `functions`.
+    parsed: HashMap<usize, gimli::Result<Function<'a>>>,
+}
+
+/// A unit's line program, run once to index its sequences.
+struct Lines<'a> {
+    program: gimli::CompleteLineProgram<R<'a>>,
+    /// Sequences holding at least one row, sorted by start address (stable).
+    sequences: Vec<gimli::LineSequence<R<'a>>>,
+    /// The file names by index, rendered as `addr2line` renders them.
+    files: Vec<String>,
+}
+
+/// A source location found in a line program.
+#[derive(Clone, Copy)]
+struct Location<'s> {
+    file: Option<&'s str>,
+    line: u32,
+    column: u32,
+}
+
+impl<'a> Lines<'a> {
+    fn parse(
+        unit: gimli::UnitRef<'_, R<'a>>,
+        ilnp: gimli::IncompleteLineProgram<R<'a>>,
+    ) -> gimli::Result<Lines<'a>> {
+        let (program, mut sequences) = ilnp.sequences()?;
+        // gimli lists a sequence without rows with start 0; `addr2line` leaves it out.
+        let mut empty = Vec::new();
+        for (i, s) in sequences.iter().enumerate() {
+            if s.start == 0 {
+                let mut rows = program.resume_from(s);
+                let has_row = match rows.next_row()? {
+                    Some((_, row)) => !row.end_sequence(),
+                    None => false,
+                };
+                if !has_row {
+                    empty.push(i);
+                }
+            }
+        }
+        for i in empty.into_iter().rev() {
+            sequences.remove(i);
+        }
+        sequences.sort_by_key(|s| s.start);
+        let header = program.header();
+        let mut files = Vec::new();
+        match header.file(0) {
+            Some(file) => files.push(render_file(unit, file, header)?),
+            None => files.push(String::new()),
+        }
+        let mut index = 1;
+        while let Some(file) = header.file(index) {
+            files.push(render_file(unit, file, header)?);
+            index += 1;
+        }
+        Ok(Lines {
+            program,
+            sequences,
+            files,
+        })
+    }
+
+    fn file(&self, index: u64) -> Option<&str> {
+        self.files.get(index as usize).map(String::as_str)
+    }
+
+    /// The row at `probe`: the last row at or before it in the sequence holding it.
+    fn find_location(&self, probe: u64) -> gimli::Result<Option<Location<'_>>> {
+        let seq = self.sequences.binary_search_by(|s| {
+            if probe < s.start {
+                Ordering::Greater
+            } else if probe >= s.end {
+                Ordering::Less
+            } else {
+                Ordering::Equal
+            }
+        });
+        let Ok(seq) = seq else { return Ok(None) };
+        let mut rows = self.program.resume_from(&self.sequences[seq]);
+        let mut found: Option<(u64, u32, u32)> = None;
+        while let Some((_, row)) = rows.next_row()? {
+            if row.end_sequence() || row.address() > probe {
+                break;
+            }
+            let line = row.line().map_or(0, |l| l.get()) as u32;
+            let column = match row.column() {
+                gimli::ColumnType::LeftEdge => 0,
+                gimli::ColumnType::Column(c) => c.get() as u32,
+            };
+            found = Some((row.file_index(), line, column));
+        }
+        Ok(found.map(|(file, line, column)| Location {
+            file: self.file(file),
+            line,
+            // A column means something only with a line.
+            column: if line != 0 { column } else { 0 },
+        }))
+    }
+}
+
+/// A file name of a line program header: the unit's directory, the file's directory and its
+/// name, joined as `addr2line` joins them.
+fn render_file<'a>(
+    unit: gimli::UnitRef<'_, R<'a>>,
+    file: &gimli::FileEntry<R<'a>>,
+    header: &gimli::LineProgramHeader<R<'a>>,
+) -> gimli::Result<String> {
+    let mut path = match unit.comp_dir {
+        Some(ref dir) => dir.to_string_lossy().into_owned(),
+        None => String::new(),
+    };
+    // Directory 0 is the unit's directory.
+    if file.directory_index() != 0 {
+        if let Some(directory) = file.directory(header) {
+            path_push(&mut path, &unit.attr_string(directory)?.to_string_lossy());
+        }
+    }
+    path_push(
+        &mut path,
+        &unit.attr_string(file.path_name())?.to_string_lossy(),
+    );
+    Ok(path)
+}
+
+fn path_push(path: &mut String, p: &str) {
+    if has_forward_slash_root(p) || has_backward_slash_root(p) {
+        *path = p.to_string();
+    } else {
+        let sep = if has_backward_slash_root(path) {
+            '\\'
+        } else {
+            '/'
+        };
+        if !path.is_empty() && !path.ends_with(sep) {
+            path.push(sep);
+        }
+        path.push_str(p);
+    }
+}
+
+fn has_forward_slash_root(p: &str) -> bool {
+    p.starts_with('/') || p.get(1..3) == Some(":/")
+}
+
+fn has_backward_slash_root(p: &str) -> bool {
+    p.starts_with('\\') || p.get(1..3) == Some(":\\")
+}
+
+/// The address ranges of a unit's functions (`DW_TAG_subprogram` entries with code).
+struct Functions {
+    /// Entry offsets of the functions.
+    offsets: Vec<usize>,
+    /// (begin, end, function index), sorted by begin (stable).
+    addresses: Vec<(u64, u64, usize)>,
+}
+
+impl Functions {
+    fn parse(unit: gimli::UnitRef<'_, R<'_>>) -> gimli::Result<Functions> {
+        let mut offsets = Vec::new();
+        let mut addresses = Vec::new();
+        let mut entries = unit.entries_raw(None)?;
+        while !entries.is_empty() {
+            let offset = entries.next_offset();
+            let Some(abbrev) = entries.read_abbreviation()? else {
+                continue;
+            };
+            if abbrev.tag() != gimli::DW_TAG_subprogram {
+                entries.skip_attributes(abbrev.attributes())?;
+                continue;
+            }
+            let mut ranges = RangeAttributes::default();
+            for spec in abbrev.attributes() {
+                let attr = entries.read_attribute(*spec)?;
+                ranges.note(unit, &attr)?;
+            }
+            let index = offsets.len();
+            if ranges.for_each_range(unit, |r| addresses.push((r.begin, r.end, index)))? {
+                offsets.push(offset.0);
+            }
+        }
+        addresses.sort_by_key(|a| a.0);
+        Ok(Functions { offsets, addresses })
+    }
+
+    fn find(&self, probe: u64) -> Option<usize> {
+        self.addresses
+            .binary_search_by(|&(begin, end, _)| {
+                if probe < begin {
+                    Ordering::Greater
+                } else if probe >= end {
+                    Ordering::Less
+                } else {
+                    Ordering::Equal
+                }
+            })
+            .ok()
+            .map(|i| self.addresses[i].2)
+    }
+}
+
+/// `DW_AT_low_pc`, `DW_AT_high_pc` and `DW_AT_ranges` of an entry.
+#[derive(Default)]
+struct RangeAttributes {
+    low_pc: Option<u64>,
+    high_pc: Option<u64>,
+    size: Option<u64>,
+    ranges: Option<gimli::RangeListsOffset>,
+}
+
+impl RangeAttributes {
+    fn note<'a>(
+        &mut self,
+        unit: gimli::UnitRef<'_, R<'a>>,
+        attr: &gimli::Attribute<R<'a>>,
+    ) -> gimli::Result<()> {
+        match attr.name() {
+            gimli::DW_AT_low_pc => match attr.value() {
+                gimli::AttributeValue::Addr(v) => self.low_pc = Some(v),
+                gimli::AttributeValue::DebugAddrIndex(i) => self.low_pc = Some(unit.address(i)?),
+                _ => {}
+            },
+            gimli::DW_AT_high_pc => match attr.value() {
+                gimli::AttributeValue::Addr(v) => self.high_pc = Some(v),
+                gimli::AttributeValue::DebugAddrIndex(i) => self.high_pc = Some(unit.address(i)?),
+                gimli::AttributeValue::Udata(v) => self.size = Some(v),
+                _ => {}
+            },
+            gimli::DW_AT_ranges => self.ranges = unit.attr_ranges_offset(attr.value())?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Calls `f` with each non-empty range; whether there was one.
+    fn for_each_range(
+        &self,
+        unit: gimli::UnitRef<'_, R<'_>>,
+        mut f: impl FnMut(gimli::Range),
+    ) -> gimli::Result<bool> {
+        let mut any = false;
+        let mut add = |r: gimli::Range| {
+            if r.begin < r.end {
+                f(r);
+                any = true;
+            }
+        };
+        if let Some(offset) = self.ranges {
+            let mut list = unit.ranges(offset)?;
+            while let Some(r) = list.next()? {
+                add(r);
+            }
+        } else if let (Some(begin), Some(end)) = (self.low_pc, self.high_pc) {
+            add(gimli::Range { begin, end });
+        } else if let (Some(begin), Some(size)) = (self.low_pc, self.size) {
+            // A -1 tombstone overflows here, and the empty check drops it.
+            add(gimli::Range {
+                begin,
+                end: begin.wrapping_add(size),
+            });
+        }
+        Ok(any)
+    }
+}
+
+/// A function holding an asked address: its name and its inlined calls.
+struct Function<'a> {
+    name: Option<R<'a>>,
+    inlined: Vec<Inlined<'a>>,
+    /// (range, call depth, index in `inlined`), sorted by depth then begin.
+    inlined_addresses: Vec<(gimli::Range, usize, usize)>,
+}
+
+/// A `DW_TAG_inlined_subroutine`: the callee's name and where it was called.
+struct Inlined<'a> {
+    name: Option<R<'a>>,
+    call_file: Option<u64>,
+    call_line: u32,
+    call_column: u32,
+}
+
+impl<'a> Inner<'a> {
+    fn frames(&mut self, probe: u64) -> gimli::Result<Vec<DwarfFrame>> {
+        let candidates: Vec<usize> = self.index.find(probe).collect();
+        for unit in candidates {
+            if let Some(frames) = self.frames_in_unit(unit, probe)? {
+                return Ok(frames);
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    /// The frames at `probe` from the unit at `offset`; `None` when the unit has neither a
+    /// function nor a line there (the next unit holding the address is tried).
+    fn frames_in_unit(
+        &mut self,
+        offset: usize,
+        probe: u64,
+    ) -> gimli::Result<Option<Vec<DwarfFrame>>> {
+        let Inner {
+            dwarf,
+            units,
+            all_units,
+            ..
+        } = self;
+        let dwarf: &gimli::Dwarf<R<'a>> = dwarf;
+        let state = units.entry(offset).or_insert_with(|| {
+            let header = dwarf
+                .debug_info
+                .header_from_offset(gimli::DebugInfoOffset(offset))
+                .ok()?;
+            let unit = dwarf.unit(header).ok()?;
+            Some(Box::new(UnitState {
+                unit,
+                lines: None,
+                functions: None,
+                parsed: HashMap::new(),
+            }))
+        });
+        let Some(state) = state.as_deref_mut() else {
+            return Ok(None);
+        };
+        if state.unit.dwo_id.is_some() {
+            // Split DWARF: the functions are in a `.dwo` file this module does not read.
+            return Ok(None);
+        }
+        let unit_ref = gimli::UnitRef::new(dwarf, &state.unit);
+        let functions = state
+            .functions
+            .get_or_insert_with(|| Functions::parse(unit_ref))
+            .as_ref()
+            .map_err(|e| *e)?;
+        let function = functions.find(probe);
+        let lines = state
+            .lines
+            .get_or_insert_with(|| match unit_ref.line_program.clone() {
+                Some(ilnp) => Lines::parse(unit_ref, ilnp).map(Some),
+                None => Ok(None),
+            })
+            .as_ref()
+            .map_err(|e| *e)?
+            .as_ref();
+        let location = match lines {
+            Some(lines) => lines.find_location(probe)?,
+            None => None,
+        };
+        let Some(index) = function else {
+            return Ok(location.map(|l| vec![frame(None, Some(l))]));
+        };
+        let function = state
+            .parsed
+            .entry(index)
+            .or_insert_with(|| {
+                Function::parse(dwarf, unit_ref, functions.offsets[index], all_units)
+            })
+            .as_ref()
+            .map_err(|e| *e)?;
+        let mut out = Vec::new();
+        let mut location = location;
+        for inlined in function.inlined_at(probe).into_iter().rev() {
+            out.push(frame(inlined.name, location));
+            location = Some(Location {
+                file: inlined
+                    .call_file
+                    .and_then(|f| lines.and_then(|l| l.file(f))),
+                line: inlined.call_line,
+                column: inlined.call_column,
+            });
+        }
+        out.push(frame(function.name, location));
+        Ok(Some(out))
+    }
+}
+
+fn frame(name: Option<R<'_>>, location: Option<Location<'_>>) -> DwarfFrame {
+    let (file, line, column) = location.map_or((String::new(), 0, 0), |l| {
+        (l.file.unwrap_or_default().to_string(), l.line, l.column)
+    });
+    DwarfFrame {
+        name: name
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        file,
+        line,
+        column,
+    }
+}
+
+/// Where a function or inlined call names what it is: `addr2line`'s rules (linkage name
+/// first, then name, then what `DW_AT_abstract_origin` or `DW_AT_specification` names).
+fn note_name<'a>(
+    name: &mut Option<R<'a>>,
+    attr: &gimli::Attribute<R<'a>>,
+    dwarf: &gimli::Dwarf<R<'a>>,
+    unit: gimli::UnitRef<'_, R<'a>>,
+    all_units: &mut Option<Vec<usize>>,
+) -> gimli::Result<()> {
+    match attr.name() {
+        gimli::DW_AT_linkage_name | gimli::DW_AT_MIPS_linkage_name => {
+            if let Ok(v) = unit.attr_string(attr.value()) {
+                *name = Some(v);
+            }
+        }
+        gimli::DW_AT_name if name.is_none() => *name = unit.attr_string(attr.value()).ok(),
+        gimli::DW_AT_abstract_origin | gimli::DW_AT_specification if name.is_none() => {
+            *name = name_attr(attr.value(), dwarf, unit, all_units, 16)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn name_attr<'a>(
+    value: gimli::AttributeValue<R<'a>>,
+    dwarf: &gimli::Dwarf<R<'a>>,
+    unit: gimli::UnitRef<'_, R<'a>>,
+    all_units: &mut Option<Vec<usize>>,
+    limit: usize,
+) -> gimli::Result<Option<R<'a>>> {
+    if limit == 0 {
+        return Ok(None);
+    }
+    match value {
+        gimli::AttributeValue::UnitRef(offset) => name_entry(dwarf, unit, offset, all_units, limit),
+        gimli::AttributeValue::DebugInfoRef(target) => {
+            // An entry of another unit: parse that unit for the time of the lookup.
+            let units = all_units.get_or_insert_with(|| unit_offsets(dwarf));
+            let i = match units.binary_search(&target.0) {
+                Ok(_) | Err(0) => return Err(gimli::Error::NoEntryAtGivenOffset),
+                Err(i) => units[i - 1],
+            };
+            let header = dwarf
+                .debug_info
+                .header_from_offset(gimli::DebugInfoOffset(i))?;
+            let other = dwarf.unit(header)?;
+            let offset = target
+                .to_unit_offset(&other.header)
+                .ok_or(gimli::Error::NoEntryAtGivenOffset)?;
+            name_entry(
+                dwarf,
+                gimli::UnitRef::new(dwarf, &other),
+                offset,
+                all_units,
+                limit,
+            )
+        }
+        // A supplementary file is never loaded (neither did `addr2line`'s loader).
+        _ => Ok(None),
+    }
+}
+
+fn name_entry<'a>(
+    dwarf: &gimli::Dwarf<R<'a>>,
+    unit: gimli::UnitRef<'_, R<'a>>,
+    offset: gimli::UnitOffset,
+    all_units: &mut Option<Vec<usize>>,
+    limit: usize,
+) -> gimli::Result<Option<R<'a>>> {
+    let mut entries = unit.entries_raw(Some(offset))?;
+    let Some(abbrev) = entries.read_abbreviation()? else {
+        return Err(gimli::Error::NoEntryAtGivenOffset);
+    };
+    let mut name = None;
+    let mut next = None;
+    for spec in abbrev.attributes() {
+        let attr = entries.read_attribute(*spec)?;
+        match attr.name() {
+            gimli::DW_AT_linkage_name | gimli::DW_AT_MIPS_linkage_name => {
+                if let Ok(v) = unit.attr_string(attr.value()) {
+                    return Ok(Some(v));
+                }
+            }
+            gimli::DW_AT_name => {
+                if let Ok(v) = unit.attr_string(attr.value()) {
+                    name = Some(v);
+                }
+            }
+            gimli::DW_AT_abstract_origin | gimli::DW_AT_specification => {
+                next = Some(attr.value());
+            }
+            _ => {}
+        }
+    }
+    if name.is_some() {
+        return Ok(name);
+    }
+    match next {
+        Some(next) => name_attr(next, dwarf, unit, all_units, limit - 1),
+        None => Ok(None),
+    }
+}
+
+/// The offsets of the units that references can point into (all but type units), sorted.
+fn unit_offsets(dwarf: &gimli::Dwarf<R<'_>>) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut units = dwarf.units();
+    while let Ok(Some(header)) = units.next() {
+        if matches!(
+            header.type_(),
+            gimli::UnitType::Type { .. } | gimli::UnitType::SplitType { .. }
+        ) {
+            continue;
+        }
+        if let Some(o) = header.offset().as_debug_info_offset() {
+            out.push(o.0);
+        }
+    }
+    out
+}
+
+impl<'a> Function<'a> {
+    /// Reads the function entry at `offset`: its name, and its inlined calls at any depth.
+    fn parse(
+        dwarf: &gimli::Dwarf<R<'a>>,
+        unit: gimli::UnitRef<'_, R<'a>>,
+        offset: usize,
+        all_units: &mut Option<Vec<usize>>,
+    ) -> gimli::Result<Function<'a>> {
+        let mut entries = unit.entries_raw(Some(gimli::UnitOffset(offset)))?;
+        let depth = entries.next_depth();
+        let Some(abbrev) = entries.read_abbreviation()? else {
+            return Err(gimli::Error::NoEntryAtGivenOffset);
+        };
+        let mut name = None;
+        for spec in abbrev.attributes() {
+            let attr = entries.read_attribute(*spec)?;
+            note_name(&mut name, &attr, dwarf, unit, all_units)?;
+        }
+        let mut f = Function {
+            name,
+            inlined: Vec::new(),
+            inlined_addresses: Vec::new(),
+        };
+        let mut walk = Walk {
+            entries,
+            dwarf,
+            unit,
+            all_units,
+        };
+        walk.children(&mut f, depth, 0)?;
+        // By depth, then begin: a binary search per depth finds the call holding an address.
+        f.inlined_addresses
+            .sort_by(|a, b| a.1.cmp(&b.1).then(a.0.begin.cmp(&b.0.begin)));
+        Ok(f)
+    }
+
+    /// The inlined calls holding `probe`, outermost first.
+    fn inlined_at(&self, probe: u64) -> Vec<&Inlined<'a>> {
+        let mut out = Vec::new();
+        let mut addresses = &self.inlined_addresses[..];
+        loop {
+            let depth = out.len();
+            let search = addresses.binary_search_by(|(range, d, _)| {
+                if *d > depth {
+                    Ordering::Greater
+                } else if *d < depth {
+                    Ordering::Less
+                } else if range.begin > probe {
+                    Ordering::Greater
+                } else if range.end <= probe {
+                    Ordering::Less
+                } else {
+                    Ordering::Equal
+                }
+            });
+            let Ok(i) = search else { break };
+            out.push(&self.inlined[addresses[i].2]);
+            addresses = &addresses[i + 1..];
+        }
+        out
+    }
+}
+
+/// The walk over a function's children.
+struct Walk<'w, 'u, 'a> {
+    entries: gimli::EntriesRaw<'u, 'u, R<'a>>,
+    dwarf: &'w gimli::Dwarf<R<'a>>,
+    unit: gimli::UnitRef<'u, R<'a>>,
+    all_units: &'w mut Option<Vec<usize>>,
+}
+
+impl<'a> Walk<'_, '_, 'a> {
+    fn children(
+        &mut self,
+        f: &mut Function<'a>,
+        depth: isize,
+        inlined_depth: usize,
+    ) -> gimli::Result<()> {
+        loop {
+            let next_depth = self.entries.next_depth();
+            if next_depth <= depth {
+                return Ok(());
+            }
+            let Some(abbrev) = self.entries.read_abbreviation()? else {
+                continue;
+            };
+            match abbrev.tag() {
+                gimli::DW_TAG_subprogram => {
+                    // A nested function has its own entry in the unit's list: skip its tree.
+                    self.entries.skip_attributes(abbrev.attributes())?;
+                    while self.entries.next_depth() > next_depth {
+                        if let Some(abbrev) = self.entries.read_abbreviation()? {
+                            self.entries.skip_attributes(abbrev.attributes())?;
+                        }
+                    }
+                }
+                gimli::DW_TAG_inlined_subroutine => {
+                    self.inlined(f, abbrev, next_depth, inlined_depth)?;
+                }
+                _ => self.entries.skip_attributes(abbrev.attributes())?,
+            }
+        }
+    }
+
+    fn inlined(
+        &mut self,
+        f: &mut Function<'a>,
+        abbrev: &gimli::Abbreviation,
+        depth: isize,
+        inlined_depth: usize,
+    ) -> gimli::Result<()> {
+        let unit = self.unit;
+        let mut ranges = RangeAttributes::default();
+        let mut call = Inlined {
+            name: None,
+            call_file: None,
+            call_line: 0,
+            call_column: 0,
+        };
+        for spec in abbrev.attributes() {
+            let attr = self.entries.read_attribute(*spec)?;
+            ranges.note(unit, &attr)?;
+            match attr.name() {
+                gimli::DW_AT_call_file => {
+                    // In DWARF 5 file 0 is a real file; before, it meant none.
+                    if let gimli::AttributeValue::FileIndex(fi) = attr.value() {
+                        if fi > 0 || unit.header.version() >= 5 {
+                            call.call_file = Some(fi);
+                        }
+                    }
+                }
+                gimli::DW_AT_call_line => call.call_line = attr.udata_value().unwrap_or(0) as u32,
+                gimli::DW_AT_call_column => {
+                    call.call_column = attr.udata_value().unwrap_or(0) as u32
+                }
+                _ => note_name(&mut call.name, &attr, self.dwarf, unit, self.all_units)?,
+            }
+        }
+        let index = f.inlined.len();
+        f.inlined.push(call);
+        ranges.for_each_range(unit, |r| {
+            f.inlined_addresses.push((r, inlined_depth, index))
+        })?;
+        self.children(f, depth, inlined_depth + 1)
+    }
+}
