@@ -65,6 +65,12 @@ impl<R> Worker<R> {
         self.thread.is_some()
     }
 
+    /// Tells the thread to stop without waiting for it, for a thread that must also be woken
+    /// by other means (its receiver is then no longer empty); [`Worker::finish`] waits.
+    pub(crate) fn tell_stop(&self) {
+        let _ = self.stop_tx.send(());
+    }
+
     /// Tells the thread to stop and waits for its result: `None` if it panicked or was
     /// already finished.
     pub(crate) fn finish(&mut self) -> Option<R> {

@@ -9,16 +9,33 @@
 //! a release store of `READY`. The reader scans every slot, copies the `READY` ones and frees
 //! them. Nobody ever waits: a writer that finds no free slot counts the sample as lost (the
 //! count goes into the profile) and returns. Order does not matter since samples are summed.
+//!
+//! Every quarter of the buffer's worth of tickets, the writer's [`Claim::publish`] says so,
+//! and the handler wakes the reader: the reader drains on a slow timer, and sooner when
+//! samples come fast, so the buffer is sized for a quarter second of samples, not for the
+//! reader's longest sleep.
 
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 pub(crate) use crate::stackwalk::{MAX_DEPTH, TRUNCATED, UNWIND_FAILED};
 
-/// Slots in the buffer. At 1000 Hz on a machine with N cores at most about 1000*N samples
-/// arrive per second; the reader drains every 10 ms, so 10*N slots are in use at once. 4096
-/// leaves room for 400 cores or for a reader delayed by a long symbolization, at about 4 MiB.
-pub(crate) const SLOTS: usize = 4096;
+/// The fewest slots (256 KiB of records).
+pub(crate) const MIN_SLOTS: usize = 256;
+/// The most slots (16 MiB of records).
+pub(crate) const MAX_SLOTS: usize = 16384;
+
+/// Slots for sampling at `hz` on `cores` cores: a quarter second of samples at the full rate
+/// of every core (signals come at most once per scheduler tick, so above 1000 Hz no faster),
+/// within [`MIN_SLOTS`]..=[`MAX_SLOTS`]. The reader is woken each quarter of the buffer, so
+/// a quarter second leaves it about 190 ms to run: 2 cores at 100 Hz get 256 slots, at
+/// 1000 Hz 512; 64 cores at 1000 Hz 16384.
+pub(crate) fn slots_for(hz: u32, cores: usize) -> usize {
+    let per_second = hz.min(1000) as usize * cores.max(1);
+    (per_second / 4)
+        .next_power_of_two()
+        .clamp(MIN_SLOTS, MAX_SLOTS)
+}
 
 /// How many slots past its ticket a writer tries before counting the sample as lost.
 const PROBES: usize = 8;
@@ -54,6 +71,8 @@ pub(crate) struct Record {
 /// and 4096 words in 16 KiB cost a few microseconds where one word per 1 KiB record (4 MiB,
 /// a cache and TLB miss each) cost about half a millisecond, 5% of a core at 100 drains/s.
 pub(crate) struct Ring {
+    /// A quarter of the slots: a publish whose ticket ends such a stretch wakes the reader.
+    quarter: usize,
     states: Box<[AtomicU32]>,
     records: Box<[UnsafeCell<Record>]>,
     next: AtomicUsize,
@@ -69,6 +88,8 @@ unsafe impl Sync for Ring {}
 pub(crate) struct Claim<'a> {
     state: &'a AtomicU32,
     record: &'a UnsafeCell<Record>,
+    /// Whether this claim's ticket ends a quarter of the buffer.
+    wake: bool,
 }
 
 impl Claim<'_> {
@@ -79,15 +100,18 @@ impl Claim<'_> {
         unsafe { &mut *self.record.get() }
     }
 
-    /// Makes the record visible to the reader.
-    pub(crate) fn publish(self) {
+    /// Makes the record visible to the reader; true if the reader should now be woken to
+    /// drain (each quarter of the buffer's worth of samples).
+    pub(crate) fn publish(self) -> bool {
         self.state.store(READY, Ordering::Release);
+        self.wake
     }
 }
 
 impl Ring {
-    /// Allocates every slot up front; nothing allocates afterwards.
-    pub(crate) fn new() -> Ring {
+    /// Allocates `slots` slots (at least 4) up front; nothing allocates afterwards.
+    pub(crate) fn new(slots: usize) -> Ring {
+        let slots = slots.max(4);
         let empty = Record {
             tid: 0,
             weight: 0,
@@ -99,8 +123,9 @@ impl Ring {
             pcs: [0; MAX_DEPTH],
         };
         Ring {
-            states: (0..SLOTS).map(|_| AtomicU32::new(FREE)).collect(),
-            records: (0..SLOTS).map(|_| UnsafeCell::new(empty)).collect(),
+            quarter: slots / 4,
+            states: (0..slots).map(|_| AtomicU32::new(FREE)).collect(),
+            records: (0..slots).map(|_| UnsafeCell::new(empty)).collect(),
             next: AtomicUsize::new(0),
             lost: AtomicU64::new(0),
         }
@@ -111,14 +136,22 @@ impl Ring {
     /// Async-signal-safe: atomics only, bounded work, no allocation.
     pub(crate) fn claim(&self, weight: u32) -> Option<Claim<'_>> {
         let ticket = self.next.fetch_add(1, Ordering::Relaxed);
+        let slots = self.states.len();
         for i in 0..PROBES {
-            let at = (ticket + i) % SLOTS;
-            let (state, record) = (&self.states[at], &self.records[at]);
+            let at = (ticket + i) % slots;
+            let (Some(state), Some(record)) = (self.states.get(at), self.records.get(at)) else {
+                break;
+            };
             if state
                 .compare_exchange(FREE, WRITING, Ordering::Acquire, Ordering::Relaxed)
                 .is_ok()
             {
-                return Some(Claim { state, record });
+                let wake = (ticket + 1) % self.quarter.max(1) == 0;
+                return Some(Claim {
+                    state,
+                    record,
+                    wake,
+                });
             }
         }
         self.lost.fetch_add(u64::from(weight), Ordering::Relaxed);
@@ -149,12 +182,12 @@ mod tests {
 
     #[test]
     fn published_records_are_drained_once() {
-        let ring = Ring::new();
+        let ring = Ring::new(MIN_SLOTS);
         for tid in 1..=3 {
             let mut c = ring.claim(1).unwrap();
             c.record().tid = tid;
             c.record().depth = 1;
-            c.publish();
+            assert!(!c.publish(), "the first samples do not wake the reader");
         }
         let mut seen = Vec::new();
         ring.drain(|r| seen.push(r.tid));
@@ -165,9 +198,9 @@ mod tests {
 
     #[test]
     fn a_full_ring_counts_lost_periods_instead_of_blocking() {
-        let ring = Ring::new();
+        let ring = Ring::new(MIN_SLOTS);
         let mut claims = Vec::new();
-        for _ in 0..SLOTS {
+        for _ in 0..MIN_SLOTS {
             claims.push(ring.claim(1).unwrap());
         }
         assert!(ring.claim(3).is_none());
@@ -177,7 +210,7 @@ mod tests {
 
     #[test]
     fn writers_on_many_threads_lose_nothing_while_the_reader_keeps_up() {
-        let ring = Ring::new();
+        let ring = Ring::new(4096);
         let total = std::sync::atomic::AtomicU64::new(0);
         std::thread::scope(|s| {
             for t in 0..4u32 {
@@ -186,7 +219,7 @@ mod tests {
                     for _ in 0..2000 {
                         if let Some(mut c) = ring.claim(1) {
                             c.record().tid = t;
-                            c.publish();
+                            let _ = c.publish();
                         }
                     }
                 });
@@ -205,5 +238,33 @@ mod tests {
             total.fetch_add(1, Ordering::Relaxed);
         });
         assert_eq!(total.load(Ordering::Relaxed) + ring.lost(), 8000);
+    }
+
+    #[test]
+    fn every_quarter_of_the_ring_wakes_the_reader_once() {
+        let ring = Ring::new(MIN_SLOTS);
+        let mut wakes = Vec::new();
+        for i in 0..MIN_SLOTS {
+            let c = ring.claim(1).unwrap();
+            if c.publish() {
+                wakes.push(i);
+            }
+            ring.drain(|_| {});
+        }
+        // Tickets 0..=255: the 64th, 128th, 192nd and 256th publish wake it.
+        assert_eq!(wakes, [63, 127, 191, 255]);
+    }
+
+    #[test]
+    fn the_ring_holds_a_quarter_second_of_every_core_at_full_rate() {
+        // 2 cores x 100 Hz / 4 = 50, raised to the minimum.
+        assert_eq!(slots_for(100, 2), 256);
+        // 2 x 1000 / 4 = 500 -> 512.
+        assert_eq!(slots_for(1000, 2), 512);
+        // Above 1000 Hz signals come no faster (one per tick at most).
+        assert_eq!(slots_for(10_000, 2), 512);
+        // 64 x 1000 / 4 = 16000 -> 16384, the maximum.
+        assert_eq!(slots_for(1000, 64), 16384);
+        assert_eq!(slots_for(1000, 1024), MAX_SLOTS);
     }
 }

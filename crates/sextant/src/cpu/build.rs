@@ -67,6 +67,11 @@ impl Aggregate {
 }
 
 impl Aggregate {
+    /// Names thread `tid` (read while it runs; a short thread may be gone by the drain).
+    pub(crate) fn name(&mut self, tid: u32, name: String) {
+        self.names.insert(tid, name);
+    }
+
     /// Adds the CPU time thread `tid` used after its latest sample, up to `clock` (its CPU
     /// clock read by the session thread), to that sample's stack.
     ///

@@ -26,6 +26,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering::SeqCst};
 
 use super::buffer::Ring;
+use super::timer::{Timed, TimedThreads};
 use crate::error::{Error, Result};
 use crate::stackwalk::{Regs, StackWalker};
 
@@ -37,6 +38,23 @@ pub(crate) struct Sampler {
     pub(crate) session: u64,
     /// The timer period.
     pub(crate) period_ns: u64,
+    /// Which threads have their own timer; `None` when the process timer alone samples
+    /// (the fallback), so that every process-timer signal is a sample.
+    pub(crate) timed: Option<std::sync::Arc<TimedThreads>>,
+    /// The write end of the session thread's notice pipe: a new thread's id, or
+    /// [`WAKE`] when the buffer wants draining. Non-blocking; a full pipe drops the notice.
+    pub(crate) notify_fd: libc::c_int,
+}
+
+/// The notice that asks the session thread to drain the buffer (or to look at its stop
+/// flag); every other notice is the id of a thread with no timer yet.
+pub(crate) const WAKE: u32 = 0;
+
+/// Writes notice `v` to `fd`. Async-signal-safe: one non-blocking `write` of 4 bytes,
+/// atomic on a pipe; a full pipe drops it (the thread or the buffer asks again).
+pub(crate) fn notify(fd: libc::c_int, v: u32) {
+    // SAFETY: write from a 4-byte value we own; a bad fd only gives EBADF.
+    unsafe { libc::write(fd, (&v as *const u32).cast(), 4) };
 }
 
 thread_local! {
@@ -50,6 +68,8 @@ static IN_HANDLER: AtomicUsize = AtomicUsize::new(0);
 
 /// `si_code` of a signal sent by a POSIX timer.
 const SI_TIMER: i32 = -2;
+/// `si_code` of a signal the kernel sends itself: `setitimer`'s.
+const SI_KERNEL: i32 = 0x80;
 
 /// A sample never stands for more periods than this: a thread that was not scheduled for
 /// a long time cannot have used CPU, so a larger overrun would be a misread field.
@@ -138,6 +158,21 @@ extern "C" fn on_sigprof(_sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mu
 ///
 /// `info` and `ctx` must be the kernel's arguments to an `SA_SIGINFO` handler.
 unsafe fn sample(s: &Sampler, info: *const libc::siginfo_t, ctx: *const libc::c_void) {
+    // SAFETY: gettid has no preconditions and cannot fail.
+    let tid = unsafe { libc::syscall(libc::SYS_gettid) } as u32;
+    // As Go's validSIGPROF: a process-timer signal is a sample only for a thread that has
+    // no timer of its own, and then also the news of a new thread; other signals (a timer's
+    // or a user's kill) are samples.
+    // SAFETY: the caller guarantees `info` is the kernel's; si_code is a plain field.
+    if unsafe { (*info).si_code } == SI_KERNEL {
+        if let Some(timed) = &s.timed {
+            match timed.lookup(tid) {
+                Timed::Yes => return,
+                Timed::Failed => {}
+                Timed::Unknown => notify(s.notify_fd, tid),
+            }
+        }
+    }
     // SAFETY: forwarded from the caller.
     let weight = 1 + unsafe { timer_overrun(info) }.min(MAX_WEIGHT);
     let Some(mut claim) = s.ring.claim(weight) else {
@@ -157,9 +192,10 @@ unsafe fn sample(s: &Sampler, info: *const libc::siginfo_t, ctx: *const libc::c_
     rec.weight =
         ((cpu_ns + s.period_ns / 2) / s.period_ns.max(1)).clamp(1, u64::from(MAX_WEIGHT)) as u32;
     rec.labels = crate::labels::current_id();
-    // SAFETY: gettid has no preconditions and cannot fail.
-    rec.tid = unsafe { libc::syscall(libc::SYS_gettid) } as u32;
-    claim.publish();
+    rec.tid = tid;
+    if claim.publish() {
+        notify(s.notify_fd, WAKE);
+    }
 }
 
 /// This thread's CPU time since its previous sample in this session, read from its own CPU
