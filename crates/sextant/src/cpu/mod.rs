@@ -22,10 +22,14 @@
 //!
 //! Every thread of the process, those alive at start and those created while profiling, by
 //! any crate, gets a timer on its own CPU clock that sends it SIGPROF each `1/hz` seconds of
-//! CPU time it uses ([`timer`](self) details the design, which is Go's since 1.18). The
-//! handler unwinds the interrupted stack with `.eh_frame` tables parsed at start (so release
-//! builds without frame pointers work) into a preallocated lock-free buffer; a background
-//! thread, `sextant-cpu`, drains it every 50 ms and sums identical stacks. At stop the
+//! CPU time it uses ([`timer`](self) details the design, which is Go's since 1.18). A
+//! process-wide `setitimer(ITIMER_PROF)` runs beside them, as in Go: its signal is ignored on
+//! a thread with its own timer, and on a new thread is a sample and the news that gets the
+//! thread a timer, so no thread list is polled. The handler unwinds the interrupted stack
+//! with `.eh_frame` tables parsed at start (so release builds without frame pointers work)
+//! into a preallocated lock-free buffer sized for a quarter second of samples; a background
+//! thread, `sextant-cpu`, wakes every 250 ms (sooner when the buffer fills or a thread is
+//! new), drains it and sums identical stacks. At stop the
 //! addresses are symbolized, once each: names from the symbol table, files, lines and
 //! inline frames from DWARF, read only for those addresses. Build with `debug = "limited"`
 //! in `[profile.release]` to get lines and the full paths of inlined functions in release
@@ -40,9 +44,10 @@
 //! # Limits
 //!
 //! Linux only. Another library's SIGPROF handler is refused, not chained
-//! ([`Error::ForeignSigprofHandler`]). A thread is found within 10 ms of its creation; its
-//! CPU time before that is not sampled. Libraries loaded after start are unwound by frame
-//! pointers only.
+//! ([`Error::ForeignSigprofHandler`]). A thread created while profiling is sampled by the
+//! process timer until it has its own timer (a few milliseconds); those first samples hold
+//! its leaf frame only, until the profiler has read where its stack is. Libraries loaded
+//! after start are unwound by frame pointers only.
 
 mod buffer;
 mod build;

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::common::*;
+use sextant_profile::LabelValue;
 
 mod myapp {
     pub(crate) mod server {
@@ -111,9 +112,31 @@ fn threads_created_while_profiling_are_sampled() {
         .unwrap();
     t.join().unwrap();
     let p = p.stop().unwrap();
-    // Found within one scan interval (10 ms) of starting.
+    // Sampled from the start by the process timer, then by its own timer.
     let got = cpu_with_label(&p, "thread", "late-thread");
     assert!(got >= Duration::from_millis(250), "{got:?}");
+    // Once it has its timer its stack is readable too: all but its first few samples (taken
+    // before the profiler read where its stack is) reach `burn`, its caller.
+    let whole: i64 = p
+        .sample
+        .iter()
+        .filter(|s| {
+            s.label
+                .iter()
+                .any(|l| matches!(&l.value, LabelValue::Str(v) if &**v == "late-thread"))
+        })
+        .filter(|s| {
+            s.location
+                .iter()
+                .any(|&l| names(&p, l).iter().any(|n| n.ends_with("common::burn")))
+        })
+        .map(|s| s.value[1])
+        .sum();
+    let whole = Duration::from_nanos(whole as u64);
+    assert!(
+        whole * 10 >= got * 9,
+        "{whole:?} of {got:?} unwound to burn"
+    );
 }
 
 #[test]
