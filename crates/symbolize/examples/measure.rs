@@ -2,15 +2,19 @@
 //! `Symbolizer` or with the `addr2line` crate it replaced, one per process run.
 //!
 //! ```sh
+//! cargo run --release -p sextant-symbolize --example measure -- names BINARY SVMA...
 //! cargo run --release -p sextant-symbolize --example measure -- ours BINARY SVMA...
 //! cargo run --release -p sextant-symbolize --example measure -- addr2line BINARY SVMA...
 //! cargo run --release -p sextant-symbolize --example measure -- compare BINARY [SVMA...]
 //! ```
 //!
-//! SVMAs are hex addresses as the file states them. `ours` and `addr2line` print the CPU time
+//! SVMAs are hex addresses as the file states them. `names` (the symbol table alone, no
+//! DWARF), `ours` (symbol table and DWARF) and `addr2line` (DWARF alone) print the CPU time
 //! of opening the file and symbolizing every address (ms), and how much peak RSS, file-backed
 //! RSS and anonymous RSS grew (kB). `compare` checks that both give the same frames, for the
 //! addresses given or, without any, for every function symbol's first, middle and last byte.
+//! With `MEASURE_SMAPS=1`, `ours` also prints the resident pages of its mapping of the file
+//! (file offsets), to see which sections the lookups went through.
 
 use std::path::Path;
 use std::time::Duration;
@@ -21,7 +25,7 @@ use sextant_symbolize::{Frame, Symbolizer, demangle};
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(mode), Some(binary)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: measure ours|addr2line|compare BINARY [SVMA...]");
+        eprintln!("usage: measure names|ours|addr2line|compare BINARY [SVMA...]");
         std::process::exit(2);
     };
     let mut svmas = Vec::new();
@@ -36,9 +40,55 @@ fn main() {
     }
     let path = Path::new(binary);
     match mode.as_str() {
+        "names" => measure(|| {
+            let mut s = Symbolizer::symbols_only();
+            svmas.iter().map(|&a| s.symbolize(path, a).len()).sum()
+        }),
         "ours" => measure(|| {
             let mut s = Symbolizer::new();
-            svmas.iter().map(|&a| s.symbolize(path, a).len()).sum()
+            let n = svmas.iter().map(|&a| s.symbolize(path, a).len()).sum();
+            if std::env::var_os("MEASURE_SMAPS").is_some() {
+                let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();
+                let mut show = false;
+                for l in smaps.lines() {
+                    if l.contains('-') && l.split_whitespace().count() >= 5 {
+                        show = l.ends_with(binary.as_str());
+                    }
+                    if show && (l.starts_with("Rss") || l.contains(binary.as_str())) {
+                        eprintln!("{l}");
+                    }
+                    if show && l.contains(binary.as_str()) {
+                        let r = l.split_whitespace().next().unwrap();
+                        let (a, b) = r.split_once('-').unwrap();
+                        let (a, b) = (
+                            u64::from_str_radix(a, 16).unwrap(),
+                            u64::from_str_radix(b, 16).unwrap(),
+                        );
+                        use std::io::{Read, Seek};
+                        let mut f = std::fs::File::open("/proc/self/pagemap").unwrap();
+                        f.seek(std::io::SeekFrom::Start(a / 4096 * 8)).unwrap();
+                        let mut buf = vec![0u8; ((b - a) / 4096 * 8) as usize];
+                        f.read_exact(&mut buf).unwrap();
+                        let present: Vec<u64> = buf
+                            .chunks(8)
+                            .enumerate()
+                            .filter(|(_, c)| {
+                                u64::from_le_bytes((*c).try_into().unwrap()) >> 63 == 1
+                            })
+                            .map(|(i, _)| i as u64 * 4096)
+                            .collect();
+                        eprintln!(
+                            "PAGES {}",
+                            present
+                                .iter()
+                                .map(|o| format!("{o:x}"))
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        );
+                    }
+                }
+            }
+            n
         }),
         "addr2line" => measure(|| {
             let loader = addr2line::Loader::new(path).expect("addr2line opens the file");
@@ -100,12 +150,16 @@ fn reference(loader: &addr2line::Loader, svma: u64) -> Vec<Frame> {
 fn compare(path: &Path, mut svmas: Vec<u64>) {
     let data = std::fs::read(path).expect("the binary reads");
     let obj = object::File::parse(&*data).expect("the binary parses");
+    // The symbol table as `ElfFile::symbol_table` keeps it.
     let mut symbols: Vec<(u64, u64, String)> = obj
         .symbols()
+        .chain(obj.dynamic_symbols())
         .filter(|s| s.kind() == SymbolKind::Text && s.address() != 0)
         .filter_map(|s| Some((s.address(), s.size(), s.name().ok()?.to_string())))
+        .filter(|(_, _, n)| !n.is_empty())
         .collect();
-    symbols.sort();
+    symbols.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    symbols.dedup_by_key(|s| s.0);
     if svmas.is_empty() {
         for (start, size, _) in &symbols {
             svmas.extend([*start, start + size / 2, start + (*size).max(1) - 1]);

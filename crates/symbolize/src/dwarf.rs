@@ -30,6 +30,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
+use std::rc::Rc;
 
 use gimli::{EndianSlice, RunTimeEndian};
 use object::{Object, ObjectSection};
@@ -93,6 +94,7 @@ impl DwarfFile {
         // give wrong bytes, which gimli and object parse with bounds checks (truncation is the
         // usual mmap caveat, which `addr2line`'s loader accepts too).
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+        let _ = map.advise(memmap2::Advice::Random);
         // SAFETY: the mapping's bytes stay at the same address until `map` is dropped, and
         // `inner`, the only holder of this borrow, is dropped before it (declaration order);
         // `inner` never hands out the `'static` lifetime (see `DwarfFile::frames`).
@@ -128,9 +130,12 @@ impl DwarfFile {
         Ok(DwarfFile {
             inner: Inner {
                 dwarf,
+                all_units: RefUnits {
+                    starts: units.starts.clone(),
+                    parsed: HashMap::new(),
+                },
                 index: units,
                 units: HashMap::new(),
-                all_units: None,
             },
             owned,
             map,
@@ -164,8 +169,8 @@ struct Inner<'a> {
     index: UnitIndex,
     /// Units parsed so far, by `.debug_info` offset: `None` if the unit does not parse.
     units: HashMap<usize, Option<Box<UnitState<'a>>>>,
-    /// Offsets of all units, sorted, for references into another unit (read on first need).
-    all_units: Option<Vec<usize>>,
+    /// Units entered through references from another unit.
+    all_units: RefUnits<'a>,
 }
 
 /// A compilation unit's address range, as `addr2line`'s `UnitRange`.
@@ -180,6 +185,8 @@ struct UnitRange {
 /// Which units cover which addresses.
 struct UnitIndex {
     ranges: Vec<UnitRange>,
+    /// The offsets of the units indexed, sorted.
+    starts: Vec<usize>,
 }
 
 impl UnitIndex {
@@ -221,13 +228,17 @@ impl UnitIndex {
                 }
             }
         }
+        let mut starts: Vec<usize> = ranges.iter().map(|r| r.unit).collect();
+        starts.extend(aranges.iter().map(|a| a.0));
+        starts.sort_unstable();
+        starts.dedup();
         ranges.sort_by_key(|r| r.end);
         let mut min = !0;
         for r in ranges.iter_mut().rev() {
             min = min.min(r.begin);
             r.min_begin = min;
         }
-        Ok(UnitIndex { ranges })
+        Ok(UnitIndex { ranges, starts })
     }
 
     /// The units whose ranges hold `probe`, in `addr2line`'s order.
@@ -568,14 +579,18 @@ impl RangeAttributes {
 /// A function holding an asked address: its name and its inlined calls.
 struct Function<'a> {
     name: Option<R<'a>>,
-    inlined: Vec<Inlined<'a>>,
+    inlined: Vec<Inlined>,
     /// (range, call depth, index in `inlined`), sorted by depth then begin.
     inlined_addresses: Vec<(gimli::Range, usize, usize)>,
 }
 
 /// A `DW_TAG_inlined_subroutine`: the callee's name and where it was called.
-struct Inlined<'a> {
-    name: Option<R<'a>>,
+///
+/// The callee's name is read only when the call is one of the frames asked for: a large
+/// function has hundreds of inlined calls, and their names are scattered over `.debug_str`.
+struct Inlined {
+    /// The `DW_TAG_inlined_subroutine` entry, read again for the callee's name.
+    entry: gimli::UnitOffset,
     call_file: Option<u64>,
     call_line: u32,
     call_column: u32,
@@ -660,7 +675,8 @@ impl<'a> Inner<'a> {
         let mut out = Vec::new();
         let mut location = location;
         for inlined in function.inlined_at(probe).into_iter().rev() {
-            out.push(frame(inlined.name, location));
+            let name = entry_name(dwarf, unit_ref, inlined.entry, all_units)?;
+            out.push(frame(name, location));
             location = Some(Location {
                 file: inlined
                     .call_file
@@ -688,6 +704,25 @@ fn frame(name: Option<R<'_>>, location: Option<Location<'_>>) -> DwarfFrame {
     }
 }
 
+/// The name of the function or inlined call whose entry is at `offset`.
+fn entry_name<'a>(
+    dwarf: &gimli::Dwarf<R<'a>>,
+    unit: gimli::UnitRef<'_, R<'a>>,
+    offset: gimli::UnitOffset,
+    all_units: &mut RefUnits<'a>,
+) -> gimli::Result<Option<R<'a>>> {
+    let mut entries = unit.entries_raw(Some(offset))?;
+    let Some(abbrev) = entries.read_abbreviation()? else {
+        return Err(gimli::Error::NoEntryAtGivenOffset);
+    };
+    let mut name = None;
+    for spec in abbrev.attributes() {
+        let attr = entries.read_attribute(*spec)?;
+        note_name(&mut name, &attr, dwarf, unit, all_units)?;
+    }
+    Ok(name)
+}
+
 /// Where a function or inlined call names what it is: `addr2line`'s rules (linkage name
 /// first, then name, then what `DW_AT_abstract_origin` or `DW_AT_specification` names).
 fn note_name<'a>(
@@ -695,7 +730,7 @@ fn note_name<'a>(
     attr: &gimli::Attribute<R<'a>>,
     dwarf: &gimli::Dwarf<R<'a>>,
     unit: gimli::UnitRef<'_, R<'a>>,
-    all_units: &mut Option<Vec<usize>>,
+    all_units: &mut RefUnits<'a>,
 ) -> gimli::Result<()> {
     match attr.name() {
         gimli::DW_AT_linkage_name | gimli::DW_AT_MIPS_linkage_name => {
@@ -716,7 +751,7 @@ fn name_attr<'a>(
     value: gimli::AttributeValue<R<'a>>,
     dwarf: &gimli::Dwarf<R<'a>>,
     unit: gimli::UnitRef<'_, R<'a>>,
-    all_units: &mut Option<Vec<usize>>,
+    all_units: &mut RefUnits<'a>,
     limit: usize,
 ) -> gimli::Result<Option<R<'a>>> {
     if limit == 0 {
@@ -725,16 +760,8 @@ fn name_attr<'a>(
     match value {
         gimli::AttributeValue::UnitRef(offset) => name_entry(dwarf, unit, offset, all_units, limit),
         gimli::AttributeValue::DebugInfoRef(target) => {
-            // An entry of another unit: parse that unit for the time of the lookup.
-            let units = all_units.get_or_insert_with(|| unit_offsets(dwarf));
-            let i = match units.binary_search(&target.0) {
-                Ok(_) | Err(0) => return Err(gimli::Error::NoEntryAtGivenOffset),
-                Err(i) => units[i - 1],
-            };
-            let header = dwarf
-                .debug_info
-                .header_from_offset(gimli::DebugInfoOffset(i))?;
-            let other = dwarf.unit(header)?;
+            // An entry of another unit.
+            let other = all_units.containing(dwarf, target.0)?;
             let offset = target
                 .to_unit_offset(&other.header)
                 .ok_or(gimli::Error::NoEntryAtGivenOffset)?;
@@ -755,7 +782,7 @@ fn name_entry<'a>(
     dwarf: &gimli::Dwarf<R<'a>>,
     unit: gimli::UnitRef<'_, R<'a>>,
     offset: gimli::UnitOffset,
-    all_units: &mut Option<Vec<usize>>,
+    all_units: &mut RefUnits<'a>,
     limit: usize,
 ) -> gimli::Result<Option<R<'a>>> {
     let mut entries = unit.entries_raw(Some(offset))?;
@@ -792,22 +819,54 @@ fn name_entry<'a>(
     }
 }
 
-/// The offsets of the units that references can point into (all but type units), sorted.
-fn unit_offsets(dwarf: &gimli::Dwarf<R<'_>>) -> Vec<usize> {
-    let mut out = Vec::new();
-    let mut units = dwarf.units();
-    while let Ok(Some(header)) = units.next() {
-        if matches!(
-            header.type_(),
-            gimli::UnitType::Type { .. } | gimli::UnitType::SplitType { .. }
-        ) {
-            continue;
-        }
-        if let Some(o) = header.offset().as_debug_info_offset() {
-            out.push(o.0);
+/// Units entered through references from another unit (`DW_FORM_ref_addr`), found by
+/// walking unit headers from the nearest known unit start, so that only the headers between
+/// it and the target are read (not all of `.debug_info`).
+struct RefUnits<'a> {
+    /// Known unit starts, sorted: those `.debug_aranges` names and those walked over.
+    starts: Vec<usize>,
+    /// Units parsed for references, by offset.
+    parsed: HashMap<usize, Rc<gimli::Unit<R<'a>>>>,
+}
+
+impl<'a> RefUnits<'a> {
+    /// The unit holding the entry at `target`, a `.debug_info` offset.
+    fn containing(
+        &mut self,
+        dwarf: &gimli::Dwarf<R<'a>>,
+        target: usize,
+    ) -> gimli::Result<Rc<gimli::Unit<R<'a>>>> {
+        let i = self.starts.partition_point(|&s| s <= target);
+        // The section starts with a unit.
+        let mut at = i.checked_sub(1).map_or(0, |i| self.starts[i]);
+        loop {
+            let header = dwarf
+                .debug_info
+                .header_from_offset(gimli::DebugInfoOffset(at))?;
+            let end = at + header.length_including_self();
+            if target < end {
+                // No entry sits at a unit's own offset, nor in a type unit.
+                if target == at
+                    || matches!(
+                        header.type_(),
+                        gimli::UnitType::Type { .. } | gimli::UnitType::SplitType { .. }
+                    )
+                {
+                    return Err(gimli::Error::NoEntryAtGivenOffset);
+                }
+                if let Some(unit) = self.parsed.get(&at) {
+                    return Ok(unit.clone());
+                }
+                let unit = Rc::new(dwarf.unit(header)?);
+                self.parsed.insert(at, unit.clone());
+                return Ok(unit);
+            }
+            if let Err(j) = self.starts.binary_search(&end) {
+                self.starts.insert(j, end);
+            }
+            at = end;
         }
     }
-    out
 }
 
 impl<'a> Function<'a> {
@@ -816,7 +875,7 @@ impl<'a> Function<'a> {
         dwarf: &gimli::Dwarf<R<'a>>,
         unit: gimli::UnitRef<'_, R<'a>>,
         offset: usize,
-        all_units: &mut Option<Vec<usize>>,
+        all_units: &mut RefUnits<'a>,
     ) -> gimli::Result<Function<'a>> {
         let mut entries = unit.entries_raw(Some(gimli::UnitOffset(offset)))?;
         let depth = entries.next_depth();
@@ -833,12 +892,7 @@ impl<'a> Function<'a> {
             inlined: Vec::new(),
             inlined_addresses: Vec::new(),
         };
-        let mut walk = Walk {
-            entries,
-            dwarf,
-            unit,
-            all_units,
-        };
+        let mut walk = Walk { entries, unit };
         walk.children(&mut f, depth, 0)?;
         // By depth, then begin: a binary search per depth finds the call holding an address.
         f.inlined_addresses
@@ -847,7 +901,7 @@ impl<'a> Function<'a> {
     }
 
     /// The inlined calls holding `probe`, outermost first.
-    fn inlined_at(&self, probe: u64) -> Vec<&Inlined<'a>> {
+    fn inlined_at(&self, probe: u64) -> Vec<&Inlined> {
         let mut out = Vec::new();
         let mut addresses = &self.inlined_addresses[..];
         loop {
@@ -874,14 +928,12 @@ impl<'a> Function<'a> {
 }
 
 /// The walk over a function's children.
-struct Walk<'w, 'u, 'a> {
+struct Walk<'u, 'a> {
     entries: gimli::EntriesRaw<'u, 'u, R<'a>>,
-    dwarf: &'w gimli::Dwarf<R<'a>>,
     unit: gimli::UnitRef<'u, R<'a>>,
-    all_units: &'w mut Option<Vec<usize>>,
 }
 
-impl<'a> Walk<'_, '_, 'a> {
+impl<'a> Walk<'_, 'a> {
     fn children(
         &mut self,
         f: &mut Function<'a>,
@@ -893,6 +945,7 @@ impl<'a> Walk<'_, '_, 'a> {
             if next_depth <= depth {
                 return Ok(());
             }
+            let offset = self.entries.next_offset();
             let Some(abbrev) = self.entries.read_abbreviation()? else {
                 continue;
             };
@@ -907,7 +960,7 @@ impl<'a> Walk<'_, '_, 'a> {
                     }
                 }
                 gimli::DW_TAG_inlined_subroutine => {
-                    self.inlined(f, abbrev, next_depth, inlined_depth)?;
+                    self.inlined(f, offset, abbrev, next_depth, inlined_depth)?;
                 }
                 _ => self.entries.skip_attributes(abbrev.attributes())?,
             }
@@ -917,6 +970,7 @@ impl<'a> Walk<'_, '_, 'a> {
     fn inlined(
         &mut self,
         f: &mut Function<'a>,
+        entry: gimli::UnitOffset,
         abbrev: &gimli::Abbreviation,
         depth: isize,
         inlined_depth: usize,
@@ -924,7 +978,7 @@ impl<'a> Walk<'_, '_, 'a> {
         let unit = self.unit;
         let mut ranges = RangeAttributes::default();
         let mut call = Inlined {
-            name: None,
+            entry,
             call_file: None,
             call_line: 0,
             call_column: 0,
@@ -945,7 +999,7 @@ impl<'a> Walk<'_, '_, 'a> {
                 gimli::DW_AT_call_column => {
                     call.call_column = attr.udata_value().unwrap_or(0) as u32
                 }
-                _ => note_name(&mut call.name, &attr, self.dwarf, unit, self.all_units)?,
+                _ => {}
             }
         }
         let index = f.inlined.len();
