@@ -30,7 +30,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use gimli::{EndianSlice, RunTimeEndian};
 use object::{Object, ObjectSection};
@@ -826,7 +826,7 @@ struct RefUnits<'a> {
     /// Known unit starts, sorted: those `.debug_aranges` names and those walked over.
     starts: Vec<usize>,
     /// Units parsed for references, by offset.
-    parsed: HashMap<usize, Rc<gimli::Unit<R<'a>>>>,
+    parsed: HashMap<usize, Arc<gimli::Unit<R<'a>>>>,
 }
 
 impl<'a> RefUnits<'a> {
@@ -835,7 +835,7 @@ impl<'a> RefUnits<'a> {
         &mut self,
         dwarf: &gimli::Dwarf<R<'a>>,
         target: usize,
-    ) -> gimli::Result<Rc<gimli::Unit<R<'a>>>> {
+    ) -> gimli::Result<Arc<gimli::Unit<R<'a>>>> {
         let i = self.starts.partition_point(|&s| s <= target);
         // The section starts with a unit.
         let mut at = i.checked_sub(1).map_or(0, |i| self.starts[i]);
@@ -857,7 +857,7 @@ impl<'a> RefUnits<'a> {
                 if let Some(unit) = self.parsed.get(&at) {
                     return Ok(unit.clone());
                 }
-                let unit = Rc::new(dwarf.unit(header)?);
+                let unit = Arc::new(dwarf.unit(header)?);
                 self.parsed.insert(at, unit.clone());
                 return Ok(unit);
             }

@@ -180,3 +180,10 @@ fn pages_released_and_lookups_still_answer() {
             .ends_with("tests/dwarf_reference.rs")
     );
 }
+
+#[test]
+fn a_symbolizer_can_be_kept_in_a_static() {
+    // sextant keeps the last symbolizer in a `static Mutex` between profiles.
+    fn send<T: Send + 'static>() {}
+    send::<Symbolizer>();
+}

@@ -33,10 +33,12 @@ fn mappings(modules: &[LoadedModule]) -> Vec<Mapping> {
 /// Opening a binary's symbol table and DWARF costs tens of milliseconds and is the same work
 /// for every profile of the process: a service whose heap or threads profile is fetched every
 /// few seconds would redo it each time (`/debug/pprof/heap` served 8 requests a second that
-/// way). The last symbolizer is therefore kept, with what it has read (bounded: at most a few
-/// files, and the DWARF units its addresses touched), and reused by the next profile within
-/// this time; a profile that finds it older drops it and starts afresh, so a process that
-/// stops profiling keeps one symbolizer's memory at most until its next profile.
+/// way). The last symbolizer is therefore kept, with what it has parsed (bounded: at most a few
+/// files' symbol tables, and for the DWARF units its addresses touched an index of their line
+/// sequences and function ranges, not the debug sections themselves, whose pages it releases),
+/// and reused by the next profile within this time; a profile that finds it older drops it and
+/// starts afresh, so a process that stops profiling keeps one symbolizer's memory at most until
+/// its next profile.
 const KEEP_SYMBOLIZER: Duration = Duration::from_secs(60);
 
 /// The kept symbolizer, whether it reads DWARF, and when it was last used.
@@ -67,6 +69,9 @@ impl Pooled {
 impl Drop for Pooled {
     fn drop(&mut self) {
         if let Some(s) = self.symbolizer.take() {
+            // What it parsed is kept (indexes of the units its addresses touched, tens of
+            // kilobytes); the debug section pages it went through are let go.
+            s.release_pages();
             let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
             let replaced = kept.replace((s, self.dwarf, Instant::now()));
             drop(kept);
