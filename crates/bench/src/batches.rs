@@ -45,6 +45,9 @@ pub(crate) struct Batches {
     samples: Vec<(u64, u64)>,
     /// Iterations per batch; 0 turns batching off.
     pub(crate) size: u64,
+    /// A `b.iter` call already recorded its batches in this run: the filter's rate belongs to
+    /// that body alone, so a second call (another body, perhaps) is timed whole, as Go would.
+    pub(crate) used: bool,
 }
 
 impl Batches {
@@ -52,6 +55,7 @@ impl Batches {
     /// reserves room for them now, so that recording never allocates while timed.
     pub(crate) fn prepare(&mut self, n: u64, previous_n: u64, previous_ns: u64) {
         self.samples.clear();
+        self.used = false;
         if previous_n == 0 || previous_ns == 0 {
             // No pace known yet (run1): one batch.
             self.size = n.max(1);
@@ -74,6 +78,7 @@ impl Batches {
     /// Forgets the batches so far (`reset_timer`).
     pub(crate) fn clear(&mut self) {
         self.samples.clear();
+        self.used = false;
     }
 
     /// The batches recorded so far: (nanoseconds, iterations) each.

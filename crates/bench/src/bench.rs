@@ -98,10 +98,11 @@ impl B {
     /// Prefer it to a hand-written loop: it times its iterations in batches of about 100 µs,
     /// and the result is the speed of the fastest batches, so a batch the scheduler
     /// interrupted or that ran beside other programs' work does not reach it (see the crate
-    /// docs, "Noise").
+    /// docs, "Noise"). Only the first call in a run (or since [`reset_timer`](B::reset_timer))
+    /// is filtered so; a later one is timed whole, as Go times it.
     pub fn iter<R>(&mut self, mut f: impl FnMut() -> R) {
         let size = self.batches.size;
-        if !self.timer_on || size == 0 {
+        if !self.timer_on || size == 0 || self.batches.used {
             for _ in 0..self.n {
                 std::hint::black_box(f());
             }
@@ -122,6 +123,7 @@ impl B {
             t0 = t1;
             left -= k;
         }
+        self.batches.used = true;
     }
 
     /// Starts timing. The harness calls it before the benchmark function; call it again after

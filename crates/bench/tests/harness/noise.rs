@@ -163,3 +163,49 @@ fn go_style_loops_and_run_parallel_report_their_fastest_round() {
         );
     }
 }
+
+#[test]
+fn a_second_iter_call_is_timed_whole() {
+    let _g = serial();
+    let clock = FakeClock::new();
+    let c = clock.clone();
+    let run = Harness::new("noise")
+        .clock(clock as Arc<dyn sextant_bench::Clock>)
+        .bench("BenchmarkTwoBodies", move |b| {
+            // Two bodies, 100 and 1000 ns: the fast one's rate must not price the slow one.
+            b.iter(|| c.advance(100));
+            b.iter(|| c.advance(1000));
+        })
+        .run_captured(&["-bench=.", "-cpu=1"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let ns = metric(&run.stdout, "BenchmarkTwoBodies", "ns/op").expect(&run.stdout);
+    assert_eq!(ns, 1100.0);
+}
+
+#[test]
+fn reset_timer_between_iter_calls_filters_the_measured_one() {
+    let _g = serial();
+    let clock = FakeClock::new();
+    let c = clock.clone();
+    let calls = Cell::new(0u64);
+    let run = Harness::new("noise")
+        .clock(clock as Arc<dyn sextant_bench::Clock>)
+        .bench("BenchmarkWarmed", move |b| {
+            // A warm-up loop, then reset_timer, then the measured body, preempted for 3 ms
+            // every 50,000 iterations.
+            b.iter(|| c.advance(10));
+            b.reset_timer();
+            b.iter(|| {
+                calls.set(calls.get() + 1);
+                c.advance(if calls.get() % 50_000 == 0 {
+                    3_000_100
+                } else {
+                    100
+                });
+            });
+        })
+        .run_captured(&["-bench=.", "-cpu=1"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let ns = metric(&run.stdout, "BenchmarkWarmed", "ns/op").expect(&run.stdout);
+    assert_eq!(ns, 100.0);
+}
