@@ -16,20 +16,24 @@
 //! `FASTEST_K`-th fastest rather than the fastest, so that one odd batch cannot set the
 //! result: a speed must hold for `FASTEST_K` batches (half a millisecond). A median, the
 //! harness's earlier filter, reports whichever mode held the majority of the run, and that
-//! flips from run to run: on a loaded 2-vCPU machine, over 10 runs of 12 benchmarks
-//! (max/min of each result, median over benchmarks), the median batch of the median round
-//! spread 1.70x, the 10% quantile 1.46x, the 2% quantile 1.17x, the fastest batch 1.007x
-//! (one benchmark 1.35x: a partial batch of 6 iterations, now never recorded), the 5th
-//! fastest 1.006x.
+//! flips from run to run. Measured offline (benches/bench-harness/estimators.py over
+//! `SEXTANT_BENCH_TRACE` timings of 10 runs of 12 benchmarks on a loaded 2-vCPU machine;
+//! max/min of each result over the runs, median over benchmarks): the median batch of the
+//! median round spread 1.70x, the 10% quantile of batches 1.46x, the 2% quantile 1.17x, the
+//! fastest batch 1.007x but 1.35x at worst (one batch of 60,924 iterations ran 1.5x faster
+//! than its neighbours: a clock glitch), the 5th fastest 1.006x, 1.16x at worst.
 //!
 //! Go-style loops (`for _ in 0..b.n()`) and `run_parallel` cannot be split into batches;
 //! the fastest of the `-rounds` rounds is their filter, which removes a burst but not load
-//! that lasts the whole benchmark. Without noise (every batch alike, every round alike) the
-//! result is Go's exactly; `-rounds=1` records no batches and runs one round: Go's
-//! measurement, noise included. The price: the result is the undisturbed speed, below the
-//! mean a loaded machine delivers, and a body whose own cost varies widely from iteration
-//! to iteration reads as its faster iterations when a batch holds only a few of them
-//! (bodies slower than ~20 µs); `-rounds=1` gives Go's mean.
+//! that lasts the whole benchmark (on the traces above every 200 ms round was preempted, and
+//! the fastest of five whole rounds spread 3.5x: prefer `b.iter`). Nor can any filter tell
+//! a slow mode that holds for the whole benchmark (seconds, at times) from slower code.
+//! Without noise (every batch alike, every round alike) the result is Go's exactly;
+//! `-rounds=1` records no batches and runs one round: Go's measurement, noise included.
+//! The price: the result is the undisturbed speed, below the mean a loaded machine
+//! delivers, and a body whose own cost varies widely from iteration to iteration reads as
+//! its faster iterations when a batch holds only a few of them (bodies slower than
+//! ~20 µs); `-rounds=1` gives Go's mean.
 
 /// About 100 µs a batch: much shorter than a scheduler time slice (milliseconds), so most
 /// batches are not preempted; much longer than a clock read (~25 ns), so reading the clock
