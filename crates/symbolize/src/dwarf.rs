@@ -317,11 +317,19 @@ struct UnitState<'a> {
 
 /// A unit's line program, run once to index its sequences.
 struct Lines<'a> {
-    program: gimli::CompleteLineProgram<R<'a>>,
+    header: gimli::LineProgramHeader<R<'a>>,
     /// Sequences holding at least one row, sorted by start address (stable).
-    sequences: Vec<gimli::LineSequence<R<'a>>>,
+    sequences: Vec<Sequence>,
     /// The file names by index, rendered as `addr2line` renders them.
     files: Vec<String>,
+}
+
+/// Where a sequence of a line program is: its address range and the offset in the program
+/// of its first instruction (the line-number machine starts afresh there).
+struct Sequence {
+    start: u64,
+    end: u64,
+    offset: usize,
 }
 
 /// A source location found in a line program.
@@ -333,42 +341,50 @@ struct Location<'s> {
 }
 
 impl<'a> Lines<'a> {
+    /// Runs the program once, keeping where each sequence starts, not its rows.
     fn parse(
         unit: gimli::UnitRef<'_, R<'a>>,
         ilnp: gimli::IncompleteLineProgram<R<'a>>,
     ) -> gimli::Result<Lines<'a>> {
-        let (program, mut sequences) = ilnp.sequences()?;
-        // gimli lists a sequence without rows with start 0; `addr2line` leaves it out.
-        let mut empty = Vec::new();
-        for (i, s) in sequences.iter().enumerate() {
-            if s.start == 0 {
-                let mut rows = program.resume_from(s);
-                let has_row = match rows.next_row()? {
-                    Some((_, row)) => !row.end_sequence(),
-                    None => false,
-                };
-                if !has_row {
-                    empty.push(i);
+        let header = ilnp.header().clone();
+        let program = header.raw_program_buf();
+        let mut machine = Machine::new(&header)?;
+        let mut input = program;
+        let mut sequences = Vec::new();
+        let mut added = Vec::new();
+        let mut seq_offset = 0;
+        let mut seq_start = None;
+        while let Some(row) = machine.next_row(&mut input, &mut added)? {
+            if row.end_sequence {
+                if let Some(start) = seq_start.take() {
+                    sequences.push(Sequence {
+                        start,
+                        end: row.address,
+                        offset: seq_offset,
+                    });
                 }
+                seq_offset = program.len() - input.len();
+            } else if seq_start.is_none() {
+                seq_start = Some(row.address);
             }
         }
-        for i in empty.into_iter().rev() {
-            sequences.remove(i);
-        }
         sequences.sort_by_key(|s| s.start);
-        let header = program.header();
         let mut files = Vec::new();
         match header.file(0) {
-            Some(file) => files.push(render_file(unit, file, header)?),
+            Some(file) => files.push(render_file(unit, file, &header)?),
             None => files.push(String::new()),
         }
         let mut index = 1;
         while let Some(file) = header.file(index) {
-            files.push(render_file(unit, file, header)?);
+            files.push(render_file(unit, file, &header)?);
             index += 1;
         }
+        // Files the program defined with `DW_LNE_define_file` come after the header's.
+        for (path, directory) in added {
+            files.push(render_path(unit, &header, path, directory)?);
+        }
         Ok(Lines {
-            program,
+            header,
             sequences,
             files,
         })
@@ -390,26 +406,277 @@ impl<'a> Lines<'a> {
             }
         });
         let Ok(seq) = seq else { return Ok(None) };
-        let mut rows = self.program.resume_from(&self.sequences[seq]);
-        let mut found: Option<(u64, u32, u32)> = None;
-        while let Some((_, row)) = rows.next_row()? {
-            if row.end_sequence() || row.address() > probe {
+        let program = self.header.raw_program_buf();
+        let mut input = program.range_from(self.sequences[seq].offset..);
+        let mut machine = Machine::new(&self.header)?;
+        let mut found: Option<Row> = None;
+        let mut added = Vec::new();
+        while let Some(row) = machine.next_row(&mut input, &mut added)? {
+            if row.end_sequence || row.address > probe {
                 break;
             }
-            let line = row.line().map_or(0, |l| l.get()) as u32;
-            let column = match row.column() {
-                gimli::ColumnType::LeftEdge => 0,
-                gimli::ColumnType::Column(c) => c.get() as u32,
-            };
-            found = Some((row.file_index(), line, column));
+            found = Some(row);
         }
-        Ok(found.map(|(file, line, column)| Location {
-            file: self.file(file),
-            line,
-            // A column means something only with a line.
-            column: if line != 0 { column } else { 0 },
+        Ok(found.map(|row| {
+            let line = row.line as u32;
+            Location {
+                file: self.file(row.file),
+                line,
+                // A column means something only with a line.
+                column: if line != 0 { row.column as u32 } else { 0 },
+            }
         }))
     }
+}
+
+/// A row of the line-number matrix: the registers this module uses.
+#[derive(Clone, Copy)]
+struct Row {
+    address: u64,
+    file: u64,
+    line: u64,
+    column: u64,
+    end_sequence: bool,
+}
+
+/// The line-number state machine (DWARF 5 section 6.2.2), with gimli's rules: an address
+/// set lower than the current one, or to a tombstone, hides the rows until the next address;
+/// address arithmetic overflowing the address size is an error.
+struct Machine<'a> {
+    row: Row,
+    /// Operand counts of the standard opcodes, from the header.
+    lengths: R<'a>,
+    op_index: u64,
+    tombstone: bool,
+    min_inst_length: u64,
+    max_ops: u64,
+    line_base: i64,
+    line_range: u8,
+    opcode_base: u8,
+    address_size: u8,
+    version: u16,
+}
+
+impl<'a> Machine<'a> {
+    fn new(header: &gimli::LineProgramHeader<R<'a>>) -> gimli::Result<Machine<'a>> {
+        let e = header.line_encoding();
+        if e.line_range == 0 || e.maximum_operations_per_instruction == 0 {
+            return Err(gimli::Error::LineRangeZero);
+        }
+        if !(1..=8).contains(&header.address_size()) {
+            return Err(gimli::Error::UnsupportedAddressSize(header.address_size()));
+        }
+        Ok(Machine {
+            row: Machine::start(),
+            lengths: *header.standard_opcode_lengths(),
+            op_index: 0,
+            tombstone: false,
+            min_inst_length: u64::from(e.minimum_instruction_length),
+            max_ops: u64::from(e.maximum_operations_per_instruction),
+            line_base: i64::from(e.line_base),
+            line_range: e.line_range,
+            opcode_base: header.opcode_base(),
+            address_size: header.address_size(),
+            version: header.version(),
+        })
+    }
+
+    fn start() -> Row {
+        Row {
+            address: 0,
+            file: 1,
+            line: 1,
+            column: 0,
+            end_sequence: false,
+        }
+    }
+
+    fn mask(&self) -> u64 {
+        !0 >> (64 - u32::from(self.address_size) * 8)
+    }
+
+    fn add_address(&mut self, advance: u64) -> gimli::Result<()> {
+        let address = self
+            .row
+            .address
+            .checked_add(advance)
+            .ok_or(gimli::Error::AddressOverflow)?;
+        if address & !self.mask() != 0 {
+            return Err(gimli::Error::AddressOverflow);
+        }
+        self.row.address = address;
+        Ok(())
+    }
+
+    fn advance(&mut self, operation_advance: u64) -> gimli::Result<()> {
+        if self.tombstone {
+            return Ok(());
+        }
+        let address_advance = if self.max_ops == 1 {
+            self.op_index = 0;
+            self.min_inst_length.wrapping_mul(operation_advance)
+        } else {
+            let op = self.op_index.wrapping_add(operation_advance);
+            self.op_index = op % self.max_ops;
+            self.min_inst_length.wrapping_mul(op / self.max_ops)
+        };
+        self.add_address(address_advance)
+    }
+
+    fn advance_line(&mut self, increment: i64) {
+        if increment < 0 {
+            let decrement = increment.wrapping_neg() as u64;
+            self.row.line = self.row.line.saturating_sub(decrement);
+        } else {
+            self.row.line = self.row.line.wrapping_add(increment as u64);
+        }
+    }
+
+    /// Runs instructions up to the next row (tombstoned rows are skipped). Files defined by
+    /// `DW_LNE_define_file` are added to `added` as (path, directory index).
+    fn next_row(
+        &mut self,
+        input: &mut R<'a>,
+        added: &mut Vec<(R<'a>, u64)>,
+    ) -> gimli::Result<Option<Row>> {
+        use gimli::Reader;
+        if self.row.end_sequence {
+            self.row = Machine::start();
+            self.op_index = 0;
+            self.tombstone = false;
+        }
+        loop {
+            if input.is_empty() {
+                return Ok(None);
+            }
+            let opcode = input.read_u8()?;
+            let emit = if opcode >= self.opcode_base {
+                let adjusted = opcode - self.opcode_base;
+                self.advance_line(self.line_base + i64::from(adjusted % self.line_range));
+                self.advance(u64::from(adjusted / self.line_range))?;
+                true
+            } else if opcode == 0 {
+                let length = input.read_uleb128()?;
+                let length =
+                    usize::try_from(length).map_err(|_| gimli::Error::UnsupportedOffset)?;
+                let mut rest = input.split(length)?;
+                match gimli::DwLne(rest.read_u8()?) {
+                    gimli::DW_LNE_end_sequence => {
+                        self.row.end_sequence = true;
+                        true
+                    }
+                    gimli::DW_LNE_set_address => {
+                        let address = rest.read_address(self.address_size)?;
+                        self.tombstone = address < self.row.address || address >= self.mask() - 1;
+                        if !self.tombstone {
+                            self.row.address = address;
+                            self.op_index = 0;
+                        }
+                        false
+                    }
+                    gimli::DW_LNE_define_file if self.version <= 4 => {
+                        let path = rest.read_null_terminated_slice()?;
+                        let directory = rest.read_uleb128()?;
+                        rest.read_uleb128()?;
+                        rest.read_uleb128()?;
+                        added.push((path, directory));
+                        false
+                    }
+                    gimli::DW_LNE_set_discriminator => {
+                        rest.read_uleb128()?;
+                        false
+                    }
+                    _ => false,
+                }
+            } else {
+                match gimli::DwLns(opcode) {
+                    gimli::DW_LNS_copy => true,
+                    gimli::DW_LNS_advance_pc => {
+                        let advance = input.read_uleb128()?;
+                        self.advance(advance)?;
+                        false
+                    }
+                    gimli::DW_LNS_advance_line => {
+                        let increment = input.read_sleb128()?;
+                        self.advance_line(increment);
+                        false
+                    }
+                    gimli::DW_LNS_set_file => {
+                        self.row.file = input.read_uleb128()?;
+                        false
+                    }
+                    gimli::DW_LNS_set_column => {
+                        self.row.column = input.read_uleb128()?;
+                        false
+                    }
+                    gimli::DW_LNS_negate_stmt
+                    | gimli::DW_LNS_set_basic_block
+                    | gimli::DW_LNS_set_prologue_end
+                    | gimli::DW_LNS_set_epilogue_begin => false,
+                    gimli::DW_LNS_const_add_pc => {
+                        let adjusted = 255 - self.opcode_base;
+                        self.advance(u64::from(adjusted / self.line_range))?;
+                        false
+                    }
+                    gimli::DW_LNS_fixed_advance_pc => {
+                        let advance = input.read_u16()?;
+                        if !self.tombstone {
+                            self.add_address(u64::from(advance))?;
+                            self.op_index = 0;
+                        }
+                        false
+                    }
+                    gimli::DW_LNS_set_isa => {
+                        input.read_uleb128()?;
+                        false
+                    }
+                    _ => {
+                        // An opcode this reader does not know: skip its operands, whose
+                        // count the header gives.
+                        let mut lengths = self.lengths;
+                        lengths.skip(usize::from(opcode - 1))?;
+                        for _ in 0..lengths.read_u8()? {
+                            input.read_uleb128()?;
+                        }
+                        false
+                    }
+                }
+            };
+            if emit {
+                if self.tombstone {
+                    // As gimli: the hidden row's reset happens at once.
+                    if self.row.end_sequence {
+                        self.row = Machine::start();
+                        self.op_index = 0;
+                        self.tombstone = false;
+                    }
+                    continue;
+                }
+                return Ok(Some(self.row));
+            }
+        }
+    }
+}
+
+/// A file a line program defined itself (`DW_LNE_define_file`), rendered as
+/// [`render_file`] renders the header's.
+fn render_path<'a>(
+    unit: gimli::UnitRef<'_, R<'a>>,
+    header: &gimli::LineProgramHeader<R<'a>>,
+    name: R<'a>,
+    directory: u64,
+) -> gimli::Result<String> {
+    let mut path = match unit.comp_dir {
+        Some(ref dir) => dir.to_string_lossy().into_owned(),
+        None => String::new(),
+    };
+    if directory != 0 {
+        if let Some(dir) = header.directory(directory) {
+            path_push(&mut path, &unit.attr_string(dir)?.to_string_lossy());
+        }
+    }
+    path_push(&mut path, &name.to_string_lossy());
+    Ok(path)
 }
 
 /// A file name of a line program header: the unit's directory, the file's directory and its
