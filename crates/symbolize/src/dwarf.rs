@@ -8,18 +8,24 @@
 //!
 //! - the units are found through `.debug_aranges` (a few hundred kilobytes, read once); only
 //!   a file without it has its unit headers scanned, as `addr2line` does;
-//! - a unit is parsed when an address falls in it: its line program is run once to index its
-//!   sequences (start, end, where its instructions begin), and a lookup then runs only the
-//!   sequence holding the address, keeping no row table; its entries are walked once to list
-//!   its functions' address ranges;
-//! - a function's inlined calls are read only for the functions holding an asked address.
+//! - a unit is parsed when an address falls in it: its line program is run once (on a small
+//!   line-number machine of this module's, with gimli's rules) to index its sequences (start,
+//!   end, where their instructions begin), and a lookup then runs only the sequence holding
+//!   the address, keeping no row table; its entries are walked once to list its functions'
+//!   address ranges;
+//! - a function's inlined calls are read only for the functions holding an asked address, and
+//!   a callee's name only when the call is one of the frames returned;
+//! - a reference into another unit walks unit headers from the nearest unit start known.
 //!
 //! The lookups (which unit, which sequence, which function, which inlined call at each depth)
 //! are the same binary searches over the same sorted lists as `addr2line`'s, so the frames are
-//! identical (the test `frames_match_addr2line` checks every function of a real binary). Two
-//! differences: a unit is found by its `.debug_aranges` ranges where `addr2line` prefers the
-//! unit's `DW_AT_ranges` (compilers emit the same ranges in both), and split DWARF (skeleton
-//! units pointing to `.dwo` files) is not followed: those units give no lines.
+//! identical (the test `frames_match_addr2line` compares 12000 addresses of a real binary).
+//! Differences: a unit is found by its `.debug_aranges` ranges where `addr2line` prefers the
+//! unit's `DW_AT_ranges` (compilers emit the same ranges in both; a unit missing from a
+//! present `.debug_aranges`, as clang leaves C units without `-gdwarf-aranges`, gets no
+//! lines); split DWARF (skeleton units pointing to `.dwo` files) is not followed, so those
+//! units give no lines either; and a malformed callee name fails only the lookups whose frames
+//! include that callee, where `addr2line` fails every lookup in the function.
 //!
 //! The file is memory-mapped; [`DwarfFile::release_pages`] drops the pages read so far from
 //! the resident set (they are read again from the page cache if needed), so a kept
@@ -58,9 +64,9 @@ pub(crate) struct DwarfFile {
     // Field order matters: `inner` borrows from `owned` and `map`, and fields drop in
     // declaration order, so it goes first.
     inner: Inner<'static>,
-    /// Sections that were stored compressed, decompressed (their heap buffers never move).
-    #[allow(dead_code)]
-    owned: Vec<Vec<u8>>,
+    /// Sections that were stored compressed, decompressed (their heap buffers never move;
+    /// only `inner` reads them).
+    _owned: Vec<Vec<u8>>,
     /// The mapped file.
     map: memmap2::Mmap,
 }
@@ -137,7 +143,7 @@ impl DwarfFile {
                 index: units,
                 units: HashMap::new(),
             },
-            owned,
+            _owned: owned,
             map,
         })
     }
@@ -1275,5 +1281,95 @@ impl<'a> Walk<'_, 'a> {
             f.inlined_addresses.push((r, inlined_depth, index))
         })?;
         self.children(f, depth, inlined_depth + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A DWARF 4 line program: header (one file, `a.rs`), then `program`.
+    fn line_program(program: &[u8]) -> Vec<u8> {
+        let mut after_length = vec![1, 1, 1, 0xfb, 14, 13]; // min_inst 1, max_ops 1, is_stmt, line_base -5, line_range 14, opcode_base 13
+        after_length.extend([0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1]); // standard opcode lengths
+        after_length.push(0); // no include directories
+        after_length.extend(b"a.rs\0\0\0\0"); // a.rs, directory 0, no time, no size
+        after_length.push(0); // end of files
+        let mut unit = vec![4, 0]; // version 4
+        unit.extend((after_length.len() as u32).to_le_bytes());
+        unit.extend(after_length);
+        unit.extend(program);
+        let mut out = (unit.len() as u32).to_le_bytes().to_vec();
+        out.extend(unit);
+        out
+    }
+
+    fn set_address(a: u64) -> Vec<u8> {
+        let mut v = vec![0, 9, 2];
+        v.extend(a.to_le_bytes());
+        v
+    }
+
+    /// The rows (address, line, end of sequence) the machine gives for `program`.
+    fn rows(program: &[u8]) -> gimli::Result<Vec<(u64, u64, bool)>> {
+        let bytes = line_program(program);
+        let debug_line = gimli::DebugLine::from(EndianSlice::new(&bytes, RunTimeEndian::Little));
+        let ilnp = debug_line.program(gimli::DebugLineOffset(0), 8, None, None)?;
+        let header = ilnp.header();
+        let mut machine = Machine::new(header)?;
+        let mut input = header.raw_program_buf();
+        let mut out = Vec::new();
+        while let Some(r) = machine.next_row(&mut input, &mut Vec::new())? {
+            out.push((r.address, r.line, r.end_sequence));
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn rows_follow_the_opcodes_and_a_lower_address_hides_rows_until_the_next() {
+        let mut p = set_address(0x1000);
+        p.push(1); // copy: 0x1000 line 1
+        // special: address +4, line +2: (2 - -5) + 14 * 4 = 63, plus opcode base 13.
+        p.push(76);
+        p.extend(set_address(0x800)); // lower: a tombstone
+        p.push(1); // hidden
+        p.extend(set_address(0x2000));
+        p.extend([3, 10]); // advance_line 10: line 13
+        p.push(1); // copy: 0x2000 line 13
+        p.extend([2, 0x10]); // advance_pc 16
+        p.extend([0, 1, 1]); // end_sequence at 0x2010
+        p.extend(set_address(u64::MAX)); // a -1 tombstone: this sequence is hidden, its end too
+        p.push(1);
+        p.extend([0, 1, 1]);
+        p.extend(set_address(0x3000));
+        p.push(1); // copy: 0x3000 line 1 (fresh registers)
+        p.push(8); // const_add_pc: (255 - 13) / 14 = 17
+        p.extend([9, 0x00, 0x01]); // fixed_advance_pc 0x100
+        p.extend([0, 1, 1]); // end_sequence at 0x3000 + 17 + 0x100
+        assert_eq!(
+            rows(&p).unwrap(),
+            vec![
+                (0x1000, 1, false),
+                (0x1004, 3, false),
+                (0x2000, 13, false),
+                (0x2010, 13, true),
+                (0x3000, 1, false),
+                (0x3111, 1, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn address_overflow_is_an_error() {
+        let mut p = set_address(u64::MAX - 4);
+        p.extend([2, 0x10]); // advance_pc 16 past the end of the address space
+        p.push(1);
+        assert!(matches!(rows(&p), Err(gimli::Error::AddressOverflow)));
+    }
+
+    #[test]
+    fn a_truncated_extended_opcode_is_an_error() {
+        let p = [0, 9, 2, 0, 0x10]; // set_address with 2 of its 8 bytes
+        assert!(rows(&p).is_err());
     }
 }
