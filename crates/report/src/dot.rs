@@ -165,31 +165,28 @@ fn add_nodelets(
     };
     let mut ts: Vec<Tag> = g
         .tags
-        .labels
+        .labels_of(n)
         .iter()
-        .filter(|((node, _), _)| *node == n)
-        .map(|((_, l), w)| Tag {
-            name: tags.labels[*l as usize].clone(),
+        .map(|&(_, l, w)| Tag {
+            name: tags.labels[l as usize].clone(),
             unit: String::new(),
             value: 0,
-            w: *w,
+            w,
         })
         .collect();
     let mut numeric: HashMap<&str, Vec<Tag>> = HashMap::new();
-    for ((node, l, _), (num, w)) in &g.tags.numeric {
-        if *node == n {
-            let t = &tags.numeric[*num as usize];
-            let tag = Tag {
-                name: t.name.clone(),
-                unit: t.unit.clone(),
-                value: t.value,
-                w: *w,
-            };
-            numeric
-                .entry(tags.labels[*l as usize].as_str())
-                .or_default()
-                .push(tag);
-        }
+    for nt in g.tags.numeric_of(n) {
+        let t = &tags.numeric[nt.tag as usize];
+        let tag = Tag {
+            name: t.name.clone(),
+            unit: t.unit.clone(),
+            value: t.value,
+            w: nt.w,
+        };
+        numeric
+            .entry(tags.labels[nt.label as usize].as_str())
+            .or_default()
+            .push(tag);
     }
     let mut nodelets = String::new();
     sort_tags(&mut ts, flat_tags);

@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 
 use sextant_profile::Sample;
 
-use crate::nodelets::{NodeTags, SampleTags};
+use crate::nodelets::{NodeTags, SampleTags, TagsBuilder};
 use crate::nodes::NodeTable;
 
 /// Which value of a sample a report shows, and whether it is averaged per event (`-mean`).
@@ -48,115 +48,131 @@ pub(crate) struct Edge {
     pub(crate) removed: bool,
 }
 
-/// The edges met while walking samples: an open-addressing table keyed by (caller, callee) with
-/// each edge's running weights stored in its slot, so that an update is one cache line.
+/// Edge lists per node, all in one array (`adj[node]` is the node's list): a graph of a
+/// call tree has millions of nodes, too many for a `Vec` each.
+#[derive(Debug)]
+pub(crate) struct Adjacency {
+    /// Node `n`'s edges are `edges[start[n]..start[n + 1]]`.
+    start: Vec<u32>,
+    edges: Vec<u32>,
+}
+
+impl Adjacency {
+    /// The lists of `n` nodes from (node, edge) pairs, each list in the pairs' order.
+    fn new(n: usize, pairs: impl Iterator<Item = (u32, u32)> + Clone) -> Adjacency {
+        let mut start = vec![0u32; n + 1];
+        for (node, _) in pairs.clone() {
+            start[node as usize + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut next = start.clone();
+        let mut edges = vec![0u32; start[n] as usize];
+        for (node, e) in pairs {
+            edges[next[node as usize] as usize] = e;
+            next[node as usize] += 1;
+        }
+        Adjacency { start, edges }
+    }
+}
+
+impl std::ops::Index<usize> for Adjacency {
+    type Output = [u32];
+
+    fn index(&self, node: usize) -> &[u32] {
+        &self.edges[self.start[node] as usize..self.start[node + 1] as usize]
+    }
+}
+
+/// A map from pairs of `u32` (packed in a `u64`) to small values: open addressing with each
+/// value stored in its key's slot, so that an update is one cache line.
 ///
-/// Samples visit an edge per frame (tens of millions on large profiles) while the distinct
-/// edges number in the thousands; a general-purpose map with the edge kept elsewhere cost two
-/// cache misses per frame and most of the report's time.
-struct EdgeTable {
-    slots: Vec<Slot>,
+/// Graph builds update an edge per frame and a tag per node and sample (tens of millions on
+/// large profiles) while the distinct keys number in the thousands; a general-purpose map with
+/// SipHash and the value kept elsewhere cost most of the report's time.
+#[derive(Debug)]
+pub(crate) struct PairTable<V> {
+    slots: Vec<(u64, V)>,
     len: usize,
     shift: u32,
 }
 
-#[derive(Clone, Copy)]
-struct Slot {
-    key: u64,
-    weight: i64,
-    weight_div: i64,
-    stamp: u32,
-    residual: bool,
-    inline: bool,
-}
-
+/// The key of no pair: node ids and label ids stay below `u32::MAX`.
 const EMPTY: u64 = u64::MAX;
 
-impl EdgeTable {
-    fn new() -> EdgeTable {
-        // 1024 slots: small profiles never grow it.
-        EdgeTable {
-            slots: vec![Slot::empty(); 1024],
+impl<V: Copy + Default> PairTable<V> {
+    pub(crate) fn new() -> PairTable<V> {
+        // 256 slots: small profiles never grow it.
+        PairTable {
+            slots: vec![(EMPTY, V::default()); 256],
             len: 0,
-            shift: 64 - 10,
+            shift: 64 - 8,
         }
     }
 
-    /// The slot of edge `src -> dst`, created (with `residual` and `inline`) if new.
+    /// The value of `(a, b)`, and whether it was just created (as `V::default()`).
     #[inline]
-    fn entry(&mut self, src: u32, dst: u32, residual: bool, inline: bool) -> &mut Slot {
-        if 2 * (self.len + 1) > self.slots.len() {
+    pub(crate) fn entry(&mut self, a: u32, b: u32) -> (&mut V, bool) {
+        // At most 3/4 full: linear probes stay short, and the table small enough for the
+        // caches (its misses are most of a graph build's time).
+        if 4 * (self.len + 1) > 3 * self.slots.len() {
             self.grow();
         }
-        let key = (u64::from(src) << 32) | u64::from(dst);
+        let key = (u64::from(a) << 32) | u64::from(b);
         let mask = self.slots.len() - 1;
         // Fibonacci hashing: the top bits of key * 2^64/phi spread consecutive ids apart.
         let mut i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
         loop {
-            let k = self.slots[i].key;
+            let k = self.slots[i].0;
             if k == key {
-                return &mut self.slots[i];
+                return (&mut self.slots[i].1, false);
             }
             if k == EMPTY {
                 self.len += 1;
-                self.slots[i] = Slot {
-                    key,
-                    residual,
-                    inline,
-                    ..Slot::empty()
-                };
-                return &mut self.slots[i];
+                self.slots[i] = (key, V::default());
+                return (&mut self.slots[i].1, true);
             }
             i = (i + 1) & mask;
         }
     }
 
     fn grow(&mut self) {
-        let bigger = vec![Slot::empty(); self.slots.len() * 2];
+        let bigger = vec![(EMPTY, V::default()); self.slots.len() * 2];
         let old = std::mem::replace(&mut self.slots, bigger);
         self.shift -= 1;
         self.len = 0;
-        for s in old.into_iter().filter(|s| s.key != EMPTY) {
-            let e = self.entry((s.key >> 32) as u32, s.key as u32, s.residual, s.inline);
-            *e = s;
+        for (key, v) in old.into_iter().filter(|s| s.0 != EMPTY) {
+            *self.entry((key >> 32) as u32, key as u32).0 = v;
         }
     }
 
-    fn into_edges(self) -> Vec<Edge> {
-        let mut edges: Vec<Edge> = self
+    /// The pairs and their values, sorted by pair.
+    pub(crate) fn into_sorted(self) -> Vec<(u32, u32, V)> {
+        let mut all: Vec<(u32, u32, V)> = self
             .slots
             .into_iter()
-            .filter(|s| s.key != EMPTY)
-            .map(|s| Edge {
-                src: (s.key >> 32) as u32,
-                dst: s.key as u32,
-                weight: s.weight,
-                weight_div: s.weight_div,
-                residual: s.residual,
-                inline: s.inline,
-                removed: false,
-            })
+            .filter(|s| s.0 != EMPTY)
+            .map(|(key, v)| ((key >> 32) as u32, key as u32, v))
             .collect();
-        edges.sort_unstable_by_key(|e| (e.src, e.dst));
-        edges
+        all.sort_unstable_by_key(|&(a, b, _)| (a, b));
+        all
     }
 }
 
-impl Slot {
-    fn empty() -> Slot {
-        Slot {
-            key: EMPTY,
-            weight: 0,
-            weight_div: 0,
-            stamp: 0,
-            residual: false,
-            inline: false,
-        }
-    }
+/// An edge's running weights during a build.
+#[derive(Debug, Clone, Copy, Default)]
+struct EdgeSums {
+    weight: i64,
+    weight_div: i64,
+    /// The last sample that added to the edge (each sample counts once).
+    stamp: u32,
+    residual: bool,
+    inline: bool,
 }
 
 /// A call graph: the selected nodes in report order, values for every node id, and edges.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Graph {
     /// The nodes in the graph, in report order once sorted.
     pub(crate) nodes: Vec<u32>,
@@ -183,8 +199,51 @@ pub(crate) struct BuildOptions<'a> {
 impl Graph {
     /// Aggregates `samples` over the nodes of `table` (pprof's `newGraph`).
     pub(crate) fn build(table: &NodeTable, samples: &[Sample], o: BuildOptions<'_>) -> Graph {
-        let n = table.len();
-        let mut g = Graph {
+        let mut g = Graph::empty(table.len());
+        g.walk::<true, true>(table, samples, o);
+        g.select_nodes(o.drop_negative);
+        g
+    }
+
+    /// The node values of [`Graph::build`] without edges or tags: what trimming decides on.
+    /// [`Graph::link`] adds the rest.
+    pub(crate) fn build_values(
+        table: &NodeTable,
+        samples: &[Sample],
+        o: BuildOptions<'_>,
+    ) -> Graph {
+        let mut g = Graph::empty(table.len());
+        g.walk::<true, false>(table, samples, BuildOptions { tags: None, ..o });
+        g.select_nodes(o.drop_negative);
+        g
+    }
+
+    /// Makes this graph what [`Graph::build`] makes with `o` (pprof's rebuild with
+    /// `KeptNodes`): keeps the `o.kept` nodes and recomputes the edges and tags over them.
+    ///
+    /// A node's flat and cum count the samples through it whichever other nodes are kept, so
+    /// only edges (which pass over dropped nodes) and tags need another pass over the samples;
+    /// `o.kept` must keep only nodes whose values this graph holds.
+    pub(crate) fn link(&mut self, table: &NodeTable, samples: &[Sample], o: BuildOptions<'_>) {
+        if let Some(kept) = o.kept {
+            for (i, &k) in kept.iter().enumerate() {
+                if !k {
+                    self.flat[i] = 0;
+                    self.flat_div[i] = 0;
+                    self.cum[i] = 0;
+                    self.cum_div[i] = 0;
+                }
+            }
+            self.nodes.retain(|&n| kept[n as usize]);
+        }
+        self.nodes.sort_unstable();
+        self.edges.clear();
+        self.tags = NodeTags::default();
+        self.walk::<false, true>(table, samples, o);
+    }
+
+    fn empty(n: usize) -> Graph {
+        Graph {
             nodes: Vec::new(),
             flat: vec![0; n],
             flat_div: vec![0; n],
@@ -192,8 +251,32 @@ impl Graph {
             cum_div: vec![0; n],
             edges: Vec::new(),
             tags: NodeTags::default(),
-        };
-        let mut edges = EdgeTable::new();
+        }
+    }
+
+    /// The nodes with a value, less negative ones under `drop_negative` (pprof's
+    /// `selectNodesForGraph`), in id order.
+    fn select_nodes(&mut self, drop_negative: bool) {
+        self.nodes = (0..self.flat.len() as u32)
+            .filter(|&i| {
+                let (f, c) = (self.flat[i as usize], self.cum[i as usize]);
+                !(f == 0 && c == 0) && !(drop_negative && (f < 0 || (f == 0 && c < 0)))
+            })
+            .collect();
+    }
+
+    /// One pass over the samples: node values when `VALUES`, edges and tags when `LINKS`.
+    /// Node values count each sample once per node, edges once per sample per edge.
+    fn walk<const VALUES: bool, const LINKS: bool>(
+        &mut self,
+        table: &NodeTable,
+        samples: &[Sample],
+        o: BuildOptions<'_>,
+    ) {
+        let n = table.len();
+        let mut edges: PairTable<EdgeSums> = PairTable::new();
+        let sample_tags = if LINKS { o.tags } else { None };
+        let mut tags = TagsBuilder::new(n, sample_tags);
         let mut seen = vec![0u32; n];
         let mut stamp = 0u32;
         const NONE: u32 = u32::MAX;
@@ -203,6 +286,7 @@ impl Graph {
                 continue;
             }
             stamp += 1;
+            let st = sample_tags.map(|t| (t, t.of(si)));
             let mut parent = NONE;
             let mut residual = false;
             for &loc in s.location.iter().rev() {
@@ -215,15 +299,21 @@ impl Graph {
                     let i = node as usize;
                     if seen[i] != stamp {
                         seen[i] = stamp;
-                        g.cum[i] += w;
-                        g.cum_div[i] += dw;
-                        if let Some(t) = o.tags {
-                            g.tags.add(t, node, si, w, dw, false);
+                        if VALUES {
+                            self.cum[i] += w;
+                            self.cum_div[i] += dw;
+                        }
+                        if let Some((t, (label, nums))) = st {
+                            tags.add(t, label, nums, node, w, dw, false);
                         }
                     }
-                    if parent != NONE && node != parent {
+                    if LINKS && parent != NONE && node != parent {
                         let inline = ni != loc_nodes.len() - 1;
-                        let e = edges.entry(parent, node, residual, inline);
+                        let (e, new) = edges.entry(parent, node);
+                        if new {
+                            e.residual = residual;
+                            e.inline = inline;
+                        }
                         if e.stamp != stamp {
                             e.stamp = stamp;
                             e.weight += w;
@@ -237,21 +327,31 @@ impl Graph {
                 }
             }
             if parent != NONE && !residual {
-                g.flat[parent as usize] += w;
-                g.flat_div[parent as usize] += dw;
-                if let Some(t) = o.tags {
-                    g.tags.add(t, parent, si, w, dw, true);
+                if VALUES {
+                    self.flat[parent as usize] += w;
+                    self.flat_div[parent as usize] += dw;
+                }
+                if let Some((t, (label, nums))) = st {
+                    tags.add(t, label, nums, parent, w, dw, true);
                 }
             }
         }
-        g.edges = edges.into_edges();
-        g.nodes = (0..n as u32)
-            .filter(|&i| {
-                let (f, c) = (g.flat[i as usize], g.cum[i as usize]);
-                !(f == 0 && c == 0) && !(o.drop_negative && (f < 0 || (f == 0 && c < 0)))
-            })
-            .collect();
-        g
+        if LINKS {
+            self.edges = edges
+                .into_sorted()
+                .into_iter()
+                .map(|(src, dst, e)| Edge {
+                    src,
+                    dst,
+                    weight: e.weight,
+                    weight_div: e.weight_div,
+                    residual: e.residual,
+                    inline: e.inline,
+                    removed: false,
+                })
+                .collect();
+            self.tags = tags.finish();
+        }
     }
 
     /// The node's flat value, divided by its event count under `-mean`.
@@ -283,9 +383,9 @@ impl Graph {
             let (l1, l2) = key(l);
             let (r1, r2) = key(r);
             r1.cmp(&l1)
-                .then_with(|| table.name(l).cmp(table.name(r)))
+                .then_with(|| table.name_rank(l).cmp(&table.name_rank(r)))
                 .then_with(|| r2.cmp(&l2))
-                .then_with(|| sprint_order(table, l, r))
+                .then_with(|| table.sprint_rank(l).cmp(&table.sprint_rank(r)))
                 // Call tree nodes of one function print alike; keep their order stable.
                 .then_with(|| l.cmp(&r))
         });
@@ -313,13 +413,13 @@ impl Graph {
         self.nodes.sort_unstable_by(|&l, &r| {
             let (ls, rs) = (score[l as usize].abs(), score[r as usize].abs());
             rs.cmp(&ls)
-                .then_with(|| table.name(l).cmp(table.name(r)))
+                .then_with(|| table.name_rank(l).cmp(&table.name_rank(r)))
                 .then_with(|| {
                     self.flat[r as usize]
                         .abs()
                         .cmp(&self.flat[l as usize].abs())
                 })
-                .then_with(|| sprint_order(table, l, r))
+                .then_with(|| table.sprint_rank(l).cmp(&table.sprint_rank(r)))
                 // Call tree nodes of one function print alike; keep their order stable.
                 .then_with(|| l.cmp(&r))
         });
@@ -352,12 +452,15 @@ impl Graph {
     /// `RemoveRedundantEdges`), lightest first, never past a non-residual edge.
     pub(crate) fn remove_redundant_edges(&mut self, table: &NodeTable) {
         let (ins, _) = self.adjacency(table);
+        let mut seen = vec![0u32; self.flat.len()];
+        let mut search = 0;
         for &n in self.nodes.iter().rev() {
             for &e in ins[n as usize].iter().rev() {
                 if !self.edges[e as usize].residual {
                     break;
                 }
-                if self.is_redundant(&ins, e) {
+                search += 1;
+                if self.is_redundant(&ins, e, &mut seen, search) {
                     self.edges[e as usize].removed = true;
                 }
             }
@@ -365,22 +468,22 @@ impl Graph {
     }
 
     /// Whether the source of edge `e` reaches its destination without it (a breadth-first
-    /// search up the live in-edges).
-    fn is_redundant(&self, ins: &[Vec<u32>], e: u32) -> bool {
+    /// search up the live in-edges). `seen` marks the nodes met with `search`, a number no
+    /// earlier search used.
+    fn is_redundant(&self, ins: &Adjacency, e: u32, seen: &mut [u32], search: u32) -> bool {
         let (src, dst) = (self.edges[e as usize].src, self.edges[e as usize].dst);
-        let mut seen = vec![false; self.flat.len()];
-        seen[dst as usize] = true;
+        seen[dst as usize] = search;
         let mut queue = std::collections::VecDeque::from([dst]);
         while let Some(n) = queue.pop_front() {
             for &ie in &ins[n as usize] {
                 let edge = &self.edges[ie as usize];
-                if ie == e || edge.removed || seen[edge.src as usize] {
+                if ie == e || edge.removed || seen[edge.src as usize] == search {
                     continue;
                 }
                 if edge.src == src {
                     return true;
                 }
-                seen[edge.src as usize] = true;
+                seen[edge.src as usize] = search;
                 queue.push_back(edge.src);
             }
         }
@@ -405,20 +508,22 @@ impl Graph {
 
     /// The live edges into and out of each node, each list in pprof's edge order (heaviest
     /// first, then by source and destination name).
-    pub(crate) fn adjacency(&self, table: &NodeTable) -> (Vec<Vec<u32>>, Vec<Vec<u32>>) {
-        let n = self.flat.len();
-        let mut ins = vec![Vec::new(); n];
-        let mut outs = vec![Vec::new(); n];
-        for (i, e) in self.edges.iter().enumerate() {
-            if !e.removed {
-                ins[e.dst as usize].push(i as u32);
-                outs[e.src as usize].push(i as u32);
+    pub(crate) fn adjacency(&self, table: &NodeTable) -> (Adjacency, Adjacency) {
+        (self.edge_lists(table, true), self.edge_lists(table, false))
+    }
+
+    /// The live edges into (`incoming`) or out of each node, in pprof's edge order.
+    pub(crate) fn edge_lists(&self, table: &NodeTable, incoming: bool) -> Adjacency {
+        let live = self.edges.iter().enumerate().filter(|(_, e)| !e.removed);
+        let pairs = live.map(|(i, e)| (if incoming { e.dst } else { e.src }, i as u32));
+        let mut adj = Adjacency::new(self.flat.len(), pairs);
+        for w in adj.start.windows(2) {
+            let list = &mut adj.edges[w[0] as usize..w[1] as usize];
+            if list.len() > 1 {
+                list.sort_by(|&a, &b| self.edge_order(table, a, b));
             }
         }
-        for list in ins.iter_mut().chain(outs.iter_mut()) {
-            list.sort_by(|&a, &b| self.edge_order(table, a, b));
-        }
-        (ins, outs)
+        adj
     }
 
     /// pprof's `edgeList.Less` as an ordering.
@@ -428,19 +533,10 @@ impl Graph {
             return b.weight.abs().cmp(&a.weight.abs());
         }
         table
-            .name(a.src)
-            .cmp(table.name(b.src))
-            .then_with(|| table.name(a.dst).cmp(table.name(b.dst)))
+            .name_rank(a.src)
+            .cmp(&table.name_rank(b.src))
+            .then_with(|| table.name_rank(a.dst).cmp(&table.name_rank(b.dst)))
     }
-}
-
-/// The order of `fmt.Sprint` of two nodes' infos, without printing them when they are equal
-/// (the same function in two contexts of a call tree).
-fn sprint_order(table: &NodeTable, l: u32, r: u32) -> Ordering {
-    if table.infos[l as usize] == table.infos[r as usize] {
-        return Ordering::Equal;
-    }
-    table.sprint(l).cmp(&table.sprint(r))
 }
 
 /// Go's `math.Log2`: exact for powers of two, else `ln(frac) / ln 2 + exp` of `frexp(x)`.
@@ -465,7 +561,7 @@ fn go_log2(x: f64) -> f64 {
 /// A hasher for keys that are one `u64` (Fibonacci hashing: one multiplication, its high half
 /// folded into the low one).
 #[derive(Debug, Default, Clone, Copy)]
-struct MulHasher(u64);
+pub(crate) struct MulHasher(u64);
 
 impl std::hash::Hasher for MulHasher {
     fn finish(&self) -> u64 {
@@ -478,6 +574,10 @@ impl std::hash::Hasher for MulHasher {
         }
     }
 
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(u64::from(v));
+    }
+
     fn write_u64(&mut self, v: u64) {
         let h = (self.0 ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         // HashMap indexes by the low bits, which a product takes from the key's low bits
@@ -486,7 +586,8 @@ impl std::hash::Hasher for MulHasher {
     }
 }
 
-type BuildMulHasher = std::hash::BuildHasherDefault<MulHasher>;
+/// Builds [`MulHasher`]s, for maps keyed by integers.
+pub(crate) type BuildMulHasher = std::hash::BuildHasherDefault<MulHasher>;
 
 /// A call tree (pprof's `newTree`, `-call_tree`): one node per distinct calling context, so a
 /// function appears once for each path from a root that reaches it.
@@ -498,6 +599,41 @@ pub(crate) struct Tree {
     pub(crate) base: Vec<u32>,
     /// Each tree node's parent as built (`u32::MAX` for a root).
     pub(crate) parent: Vec<u32>,
+    /// Each sample's last tree node (`u32::MAX` for a sample of no weight or no frames).
+    leaf: Vec<u32>,
+}
+
+impl Tree {
+    /// The tags of the `live` tree nodes (all of them in pprof's `newTree`, where the DOT graph
+    /// reads only those of the nodes left after trimming): each sample's tags go to the cum of
+    /// every node on its path and to the flat of its last node.
+    pub(crate) fn tags(
+        &self,
+        samples: &[Sample],
+        value: SampleValue,
+        sample_tags: &SampleTags,
+        live: &[bool],
+    ) -> NodeTags {
+        let mut tags = TagsBuilder::new(self.parent.len(), Some(sample_tags));
+        for (si, (s, &leaf)) in samples.iter().zip(&self.leaf).enumerate() {
+            if leaf == u32::MAX {
+                continue;
+            }
+            let (w, dw) = value.of(s);
+            let (label, nums) = sample_tags.of(si);
+            if live[leaf as usize] {
+                tags.add(sample_tags, label, nums, leaf, w, dw, true);
+            }
+            let mut n = leaf;
+            while n != u32::MAX {
+                if live[n as usize] {
+                    tags.add(sample_tags, label, nums, n, w, dw, false);
+                }
+                n = self.parent[n as usize];
+            }
+        }
+        tags.finish()
+    }
 }
 
 impl Graph {
@@ -506,6 +642,7 @@ impl Graph {
     /// its node's cum and to the edge from its parent, and the last frame adds it to flat.
     ///
     /// `o.kept` is ignored: a tree is trimmed in place ([`Graph::trim_tree`]), not rebuilt.
+    /// So is `o.tags`: [`Tree::tags`] computes the tags of the nodes that trimming leaves.
     pub(crate) fn build_tree(table: &NodeTable, samples: &[Sample], o: BuildOptions<'_>) -> Tree {
         const ROOT: u32 = u32::MAX;
         // (parent, node) packed in a u64, hashed by one multiplication: the default SipHash
@@ -515,15 +652,8 @@ impl Graph {
         let mut base: Vec<u32> = Vec::new();
         let mut parent_of: Vec<u32> = Vec::new();
         let mut inline_in: Vec<bool> = Vec::new();
-        let mut g = Graph {
-            nodes: Vec::new(),
-            flat: Vec::new(),
-            flat_div: Vec::new(),
-            cum: Vec::new(),
-            cum_div: Vec::new(),
-            edges: Vec::new(),
-            tags: NodeTags::default(),
-        };
+        let mut leaf = vec![ROOT; samples.len()];
+        let mut g = Graph::empty(0);
         for (si, s) in samples.iter().enumerate() {
             let (w, dw) = o.value.of(s);
             if w == 0 && dw == 0 {
@@ -548,9 +678,6 @@ impl Graph {
                     let i = id as usize;
                     g.cum[i] += w;
                     g.cum_div[i] += dw;
-                    if let Some(t) = o.tags {
-                        g.tags.add(t, id, si, w, dw, false);
-                    }
                     // The edge from the parent carries exactly the samples through this node,
                     // so its weight is the node's cum; only its inline flag needs tracking.
                     inline_in[i] &= inline;
@@ -560,10 +687,8 @@ impl Graph {
             if parent != ROOT {
                 g.flat[parent as usize] += w;
                 g.flat_div[parent as usize] += dw;
-                if let Some(t) = o.tags {
-                    g.tags.add(t, parent, si, w, dw, true);
-                }
             }
+            leaf[si] = parent;
         }
         g.edges = (0..base.len())
             .filter(|&i| parent_of[i] != ROOT)
@@ -578,16 +703,12 @@ impl Graph {
             })
             .collect();
         g.edges.sort_unstable_by_key(|e| (e.src, e.dst));
-        g.nodes = (0..base.len() as u32)
-            .filter(|&i| {
-                let (f, c) = (g.flat[i as usize], g.cum[i as usize]);
-                !(f == 0 && c == 0) && !(o.drop_negative && (f < 0 || (f == 0 && c < 0)))
-            })
-            .collect();
+        g.select_nodes(o.drop_negative);
         Tree {
             graph: g,
             base,
             parent: parent_of,
+            leaf,
         }
     }
 
@@ -719,7 +840,7 @@ mod tests {
             tags: None,
         };
         let t = Graph::build_tree(&table, &p.sample, bo);
-        (table.contexts(&t.base, &t.parent), t.graph)
+        (table.contexts(t.base, t.parent), t.graph)
     }
 
     /// The tree node at `path` ("A/B/C"), found by walking the parents.

@@ -6,6 +6,7 @@
 //! nodes; the per-sample work is then array indexing only.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use regex::Regex;
 use sextant_profile::{FunctionId, Location, LocationId, Profile};
@@ -71,8 +72,15 @@ pub(crate) struct NodeOptions {
 #[derive(Debug)]
 pub(crate) struct NodeTable {
     strings: Vec<String>,
+    /// Each node's identity. A call tree's table keeps its base table's here, indexed by base
+    /// node: read a node's through [`NodeTable::info`].
     pub(crate) infos: Vec<NodeInfo>,
     names: Vec<String>,
+    /// Each (base) node's position among the sorted names, equal names equal: sorts compare
+    /// these rather than the strings.
+    name_ranks: OnceLock<Vec<u32>>,
+    /// Each (base) node's position in the order of [`NodeTable::sprint`].
+    sprint_ranks: OnceLock<Vec<u32>>,
     loc_index: LocIndex,
     loc_ranges: Vec<(u32, u32)>,
     loc_nodes: Vec<u32>,
@@ -80,8 +88,10 @@ pub(crate) struct NodeTable {
     /// empty otherwise.
     parents: Vec<u32>,
     /// For the nodes of a call tree, each node's node in the table it was made from, which
-    /// `names` is indexed by; empty otherwise.
+    /// `infos` and `names` are indexed by; empty otherwise.
     base: Vec<u32>,
+    /// Whether this is a call tree's table (its nodes map to `base`).
+    tree: bool,
 }
 
 /// Location id to location position: a dense array when ids are small (Go numbers them from 1),
@@ -262,32 +272,75 @@ impl NodeTable {
             strings: strings.strings,
             infos,
             names: Vec::new(),
+            name_ranks: OnceLock::new(),
+            sprint_ranks: OnceLock::new(),
             loc_index: LocIndex::new(&p.location),
             loc_ranges,
             loc_nodes,
             parents: Vec::new(),
             base: Vec::new(),
+            tree: false,
         };
         table.names = (0..table.infos.len()).map(|i| table.printable(i)).collect();
         table
     }
 
-    /// A table with one node per entry of `base`, each a copy of that node of this table:
+    /// A table with one node per entry of `base`, each standing for that node of this table:
     /// the nodes of a call tree, where a function has a node per calling context, under the
     /// tree node `parents[i]`. It maps no locations.
-    pub(crate) fn contexts(&self, base: &[u32], parents: &[u32]) -> NodeTable {
+    pub(crate) fn contexts(&self, base: Vec<u32>, parents: Vec<u32>) -> NodeTable {
         NodeTable {
             strings: self.strings.clone(),
-            infos: base.iter().map(|&n| self.infos[n as usize]).collect(),
-            // Names are shared with this table, through `base`: a tree can have millions of
-            // nodes and a handful of names.
+            // Infos and names are this table's, read through `base`: a tree can have millions
+            // of nodes and a few thousand functions.
+            infos: self.infos.clone(),
             names: self.names.clone(),
-            base: base.to_vec(),
+            name_ranks: self.name_ranks.clone(),
+            sprint_ranks: self.sprint_ranks.clone(),
+            base,
             loc_index: LocIndex::Dense(Vec::new()),
             loc_ranges: Vec::new(),
             loc_nodes: Vec::new(),
-            parents: parents.to_vec(),
+            parents,
+            tree: true,
         }
+    }
+
+    /// The node of the base table that `node` stands for (itself outside call trees).
+    #[inline]
+    fn base_of(&self, node: u32) -> usize {
+        if self.tree {
+            self.base[node as usize] as usize
+        } else {
+            node as usize
+        }
+    }
+
+    /// The node's identity.
+    #[inline]
+    pub(crate) fn info(&self, node: u32) -> &NodeInfo {
+        &self.infos[self.base_of(node)]
+    }
+
+    /// The order of the node's name among all names ([`NodeTable::name`]): equal for equal
+    /// names, smaller for names that sort first.
+    #[inline]
+    pub(crate) fn name_rank(&self, node: u32) -> u32 {
+        let ranks = self.name_ranks.get_or_init(|| ranks(&self.names));
+        ranks[self.base_of(node)]
+    }
+
+    /// The order of the node's [`NodeTable::sprint`] among all nodes', as
+    /// [`NodeTable::name_rank`] orders names.
+    #[inline]
+    pub(crate) fn sprint_rank(&self, node: u32) -> u32 {
+        let ranks = self.sprint_ranks.get_or_init(|| {
+            let printed: Vec<String> = (0..self.infos.len())
+                .map(|i| self.sprint_info(&self.infos[i]))
+                .collect();
+            ranks(&printed)
+        });
+        ranks[self.base_of(node)]
     }
 
     /// The calling context a node stands for: its parent in a call tree, `u32::MAX` for a
@@ -298,7 +351,11 @@ impl NodeTable {
 
     /// The number of distinct nodes.
     pub(crate) fn len(&self) -> usize {
-        self.infos.len()
+        if self.tree {
+            self.base.len()
+        } else {
+            self.infos.len()
+        }
     }
 
     /// The nodes of a location, innermost inlined frame first; empty for an unknown id.
@@ -319,6 +376,11 @@ impl NodeTable {
         self.loc_index.get(id).map(|i| i as usize)
     }
 
+    /// Every interned string, by id.
+    pub(crate) fn strings(&self) -> &[String] {
+        &self.strings
+    }
+
     /// An interned string (a name, file or mapping path).
     pub(crate) fn string(&self, id: u32) -> &str {
         &self.strings[id as usize]
@@ -326,10 +388,7 @@ impl NodeTable {
 
     /// The node's name as reports print it (pprof's `PrintableName`).
     pub(crate) fn name(&self, node: u32) -> &str {
-        match self.base.get(node as usize) {
-            Some(&b) => &self.names[b as usize],
-            None => &self.names[node as usize],
-        }
+        &self.names[self.base_of(node)]
     }
 
     /// pprof's `NameComponents` joined by a space.
@@ -370,7 +429,7 @@ impl NodeTable {
     /// shortened function name broken at each `.` and `::`, the file's base name, one
     /// component per line, each line ending in `\n` (DOT's escape).
     pub(crate) fn multiline_name(&self, node: u32) -> String {
-        let i = &self.infos[node as usize];
+        let i = self.info(node);
         let name = escape_for_dot(&short_function_name(&self.strings[i.name as usize]))
             .replace("::", "\\n")
             .replace("[...]", "[…]")
@@ -386,7 +445,10 @@ impl NodeTable {
 
     /// Go's `fmt.Sprint(NodeInfo)`, pprof's last tie-break between nodes that print alike.
     pub(crate) fn sprint(&self, node: u32) -> String {
-        let i = &self.infos[node as usize];
+        self.sprint_info(self.info(node))
+    }
+
+    fn sprint_info(&self, i: &NodeInfo) -> String {
         format!(
             "{{{}  {} {} {} {} {}}}",
             self.strings[i.name as usize],
@@ -397,6 +459,21 @@ impl NodeTable {
             self.strings[i.objfile as usize]
         )
     }
+}
+
+/// Each string's position among the distinct strings of `all` in sorted order.
+fn ranks(all: &[String]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..all.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| all[a as usize].cmp(&all[b as usize]));
+    let mut ranks = vec![0u32; all.len()];
+    let mut rank = 0;
+    for (k, w) in order.iter().enumerate() {
+        if k > 0 && all[*w as usize] != all[order[k - 1] as usize] {
+            rank += 1;
+        }
+        ranks[*w as usize] = rank;
+    }
+    ranks
 }
 
 /// pprof's `escapeForDot`: backslashes and quotes escaped, newlines made left-justified.

@@ -249,14 +249,11 @@ impl Report {
             self.sample_tags = tags;
             return t;
         }
-        let build = |kept: Option<&[bool]>| {
-            let bo = BuildOptions {
-                value: o.value,
-                drop_negative: o.drop_negative,
-                kept,
-                tags: tags.as_ref(),
-            };
-            Graph::build(&table, &p.sample, bo)
+        let options = |kept| BuildOptions {
+            value: o.value,
+            drop_negative: o.drop_negative,
+            kept,
+            tags: tags.as_ref(),
         };
         let sort = |g: &mut Graph| {
             if visual {
@@ -265,25 +262,30 @@ impl Report {
                 g.sort(&table, o.cum_sort);
             }
         };
-        let mut g = build(None);
+        // pprof builds the graph, then rebuilds it over the nodes kept by each trimming step.
+        // A node's values do not depend on which others are kept: they are computed once, and
+        // each rebuild only redoes edges and tags, for the kept nodes (Graph::link).
+        let mut g = Graph::build_values(&table, &p.sample, options(None));
         let total_value = g.flat_sum();
         let node_cutoff = ((total_value as f64 * o.node_fraction) as i64).abs();
         let edge_cutoff = ((total_value as f64 * o.edge_fraction) as i64).abs();
         let mut dropped_nodes = 0;
+        let mut kept = None;
         if node_cutoff > 0 {
-            let mut kept = vec![false; table.len()];
+            let mut keep = vec![false; table.len()];
             let mut count = 0;
             for &n in &g.nodes {
                 if g.cum[n as usize].abs() >= node_cutoff {
-                    kept[n as usize] = true;
+                    keep[n as usize] = true;
                     count += 1;
                 }
             }
             if count != g.nodes.len() {
                 dropped_nodes = g.nodes.len() - count;
-                g = build(Some(&kept));
+                kept = Some(keep);
             }
         }
+        g.link(&table, &p.sample, options(kept.as_deref()));
         let orig_count = g.nodes.len();
         sort(&mut g);
         if o.node_count > 0 {
@@ -295,7 +297,7 @@ impl Report {
                 for &n in &g.nodes[..top] {
                     kept[n as usize] = true;
                 }
-                g = build(Some(&kept));
+                g.link(&table, &p.sample, options(Some(&kept)));
                 sort(&mut g);
             }
         }
@@ -323,24 +325,16 @@ impl Report {
             value: o.value,
             drop_negative: o.drop_negative,
             kept: None,
-            tags,
+            tags: None,
         };
-        let tree = Graph::build_tree(table, &p.sample, bo);
-        let table = table.contexts(&tree.base, &tree.parent);
-        let mut g = tree.graph;
-        let sort = |g: &mut Graph| {
-            if visual {
-                g.sort_entropy(&table);
-            } else {
-                g.sort(&table, o.cum_sort);
-            }
-        };
+        let mut tree = Graph::build_tree(table, &p.sample, bo);
+        let mut g = std::mem::take(&mut tree.graph);
         let total_value = g.flat_sum();
         let node_cutoff = ((total_value as f64 * o.node_fraction) as i64).abs();
         let edge_cutoff = ((total_value as f64 * o.edge_fraction) as i64).abs();
         let mut dropped_nodes = 0;
         if node_cutoff > 0 {
-            let mut kept = vec![false; table.len()];
+            let mut kept = vec![false; tree.base.len()];
             let mut count = 0;
             for &n in &g.nodes {
                 if g.cum[n as usize].abs() >= node_cutoff {
@@ -353,6 +347,22 @@ impl Report {
                 g.trim_tree(&kept);
             }
         }
+        // Trimming keeps the values and tags of the nodes left as built: only theirs are read.
+        if let Some(t) = tags {
+            let mut live = vec![false; tree.base.len()];
+            for &n in &g.nodes {
+                live[n as usize] = true;
+            }
+            g.tags = tree.tags(&p.sample, o.value, t, &live);
+        }
+        let table = table.contexts(tree.base, tree.parent);
+        let sort = |g: &mut Graph| {
+            if visual {
+                g.sort_entropy(&table);
+            } else {
+                g.sort(&table, o.cum_sort);
+            }
+        };
         let orig_count = g.nodes.len();
         sort(&mut g);
         if o.node_count > 0 {
