@@ -2,9 +2,9 @@
 //!
 //! Design note on noise. On a shared machine two things slow a benchmark down, never speed it
 //! up. The scheduler takes the CPU away for milliseconds at a time, so a run of 200 ms is
-//! always hit. And on a virtual machine whose vCPUs are hardware threads of cores other
-//! tenants also use, the same code runs in a fast mode (the core to itself) or a mode up to
-//! 2x slower (its sibling thread busy), each holding for tens to hundreds of milliseconds:
+//! always hit. And on a virtual machine whose vCPUs share physical cores with other work,
+//! the same code runs in a fast mode or a mode up to 2x slower (most likely while the
+//! core's other hardware thread is busy), each holding for tens of milliseconds to seconds:
 //! the mix of modes in a run, not the code, then decides its ns/op.
 //!
 //! `b.iter` therefore times its loop in batches of about [`BATCH_NS`] each, and the harness

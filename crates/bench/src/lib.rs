@@ -89,8 +89,8 @@
 //!
 //! A shared machine moves results, and only ever upwards: the scheduler takes the CPU away
 //! for milliseconds, and on a virtual machine whose vCPUs share physical cores with other
-//! tenants the same code runs up to 2x slower while the core's other hardware thread is
-//! busy, for tens to hundreds of milliseconds at a time. A mean over a run then measures
+//! tenants the same code runs up to 2x slower (most likely while the core's other hardware
+//! thread is busy), for tens of milliseconds to seconds at a time. A mean over a run then measures
 //! the mix of these modes; a median reports whichever mode held the majority, and that flips
 //! from run to run. The harness reports the speed of undisturbed code instead, as Python's
 //! `timeit` does with its minimum:
