@@ -230,13 +230,17 @@ fn warn_if_noisy(b: &B, name: &str, r: &BenchResult) {
     };
     let fast = r.ns_per_op();
     if fast > 0.0 && e.slowdown - 1.0 > NOISY_SPREAD {
+        let (kind, kinds) = if e.batched {
+            ("batch", "batches")
+        } else {
+            ("round", "rounds")
+        };
         let msg = format!(
-            "warning: {name}: the median {} ran {:.2}x slower than the fastest ({} ns/op, \
-             reported: {} ns/op); other programs share this machine's CPUs, so a plain mean \
-             would measure them\n",
-            if e.batched { "batch" } else { "round" },
-            e.slowdown,
+            "warning: {name}: the median {kind} ran at {} ns/op, {:.2}x the {} ns/op reported \
+             (the fastest {kinds}'); other programs share this machine's CPUs, and a plain \
+             mean would measure them\n",
             three_figures(fast * e.slowdown),
+            e.slowdown,
             three_figures(fast),
         );
         let _ = b.ctx.err.borrow_mut().write_all(msg.as_bytes());

@@ -116,8 +116,8 @@ fn fastest_round_is_reported_when_most_rounds_are_slowed_down() {
     assert_eq!(metric(&run.stdout, "BenchmarkNoisy", "ns/op"), Some(100.0));
     assert!(
         run.stderr.contains(
-            "warning: BenchmarkNoisy: the median round ran 2.00x slower than the fastest \
-             (200 ns/op, reported: 100 ns/op)"
+            "warning: BenchmarkNoisy: the median round ran at 200 ns/op, 2.00x the 100 ns/op \
+             reported (the fastest rounds')"
         ),
         "{}",
         run.stderr
