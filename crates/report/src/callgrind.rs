@@ -30,7 +30,7 @@ pub(crate) fn print(rpt: &mut Report, p: &Profile, w: &mut dyn Write) -> Result<
     writeln!(out, "events: {}({})", o.sample_type, o.output_unit)?;
     let strings = table.strings().len();
     let (mut objfiles, mut files) = (StringNames::new(strings), StringNames::new(strings));
-    let mut names = FunctionNames::new(table);
+    let mut names = FunctionNames::new(table, node_names.names.len());
     let mut scaled = Scaler::new(&o.sample_unit, &o.output_unit);
     let outs = g.edge_lists(table, false);
     let mut prev: Option<NodeInfo> = None;
@@ -45,7 +45,7 @@ pub(crate) fn print(rpt: &mut Report, p: &Profile, w: &mut dyn Write) -> Result<
             out.write_all(b"\nfl=")?;
             files.write(&mut out, table, info.file)?;
             out.write_all(b"\nfn=")?;
-            names.write(&mut out, table, Name::plain(info.name))?;
+            names.write(&mut out, table, &node_names, None, Name::plain(info.name))?;
             out.write_all(b"\n")?;
         }
         let prev_addr = prev.map(|p| p.address);
@@ -57,7 +57,8 @@ pub(crate) fn print(rpt: &mut Report, p: &Profile, w: &mut dyn Write) -> Result<
             out.write_all(b"cfl=")?;
             files.write(&mut out, table, callee.file)?;
             out.write_all(b"\ncfn=")?;
-            names.write(&mut out, table, node_names.of(e.dst))?;
+            let (f, name) = node_names.of(e.dst);
+            names.write(&mut out, table, &node_names, f, name)?;
             out.write_all(b"\ncalls=0 ")?;
             write_address(&mut out, prev_addr, callee.address)?;
             writeln!(out, " {}", callee.lineno)?;
@@ -121,15 +122,27 @@ impl Name {
 }
 
 /// Callgrind's name compression for function names, which pprof keys by the printed name.
+///
+/// Names are numbered without printing them: a plain name by its string id, a disambiguated
+/// one by its function when no other (file, name) group prints the same suffixed names, else
+/// through a map by printed parts.
 struct FunctionNames {
-    ids: HashMap<Name, u32, BuildMulHasher>,
+    /// The number of names numbered.
+    count: u32,
+    /// By string id: the number of the plain name, 0 before its first use.
+    plain: Vec<u32>,
+    /// By function: the number of its disambiguated name, when that prints uniquely.
+    unique: Vec<u32>,
+    /// The numbers of other disambiguated names.
+    shared: HashMap<Name, u32, BuildMulHasher>,
     /// Function names that end like a disambiguation suffix (`f [1/2]`), by string: a
-    /// suffixed name that prints as one of them is that name.
+    /// suffixed name that prints as one of them is that name. With any, every name goes
+    /// through `shared`.
     literal: HashMap<String, u32>,
 }
 
 impl FunctionNames {
-    fn new(table: &NodeTable) -> FunctionNames {
+    fn new(table: &NodeTable, functions: usize) -> FunctionNames {
         let literal = table
             .strings()
             .iter()
@@ -138,33 +151,73 @@ impl FunctionNames {
             .map(|(i, s)| (s.clone(), i as u32))
             .collect();
         FunctionNames {
-            ids: HashMap::default(),
+            count: 0,
+            plain: vec![0; table.strings().len()],
+            unique: vec![0; functions],
+            shared: HashMap::default(),
             literal,
         }
     }
 
-    fn write(&mut self, out: &mut impl Write, table: &NodeTable, n: Name) -> std::io::Result<()> {
-        let base = table.string(n.name);
-        let mut key = n;
-        if n.count > 0 && !self.literal.is_empty() {
-            let printed = format!("{base} [{}/{}]", n.pos, n.count);
-            if let Some(&id) = self.literal.get(&printed) {
-                key = Name::plain(id);
+    /// Writes the name of function `f` (of `d`), or `name` when `f` is `None`.
+    fn write(
+        &mut self,
+        out: &mut impl Write,
+        table: &NodeTable,
+        d: &Disambiguated,
+        f: Option<u32>,
+        name: Name,
+    ) -> std::io::Result<()> {
+        let mut key = name;
+        if !self.literal.is_empty() {
+            if key.count > 0 {
+                let base = table.string(key.name);
+                let printed = format!("{base} [{}/{}]", key.pos, key.count);
+                if let Some(&id) = self.literal.get(&printed) {
+                    key = Name::plain(id);
+                }
             }
+            let next = self.count + 1;
+            let id = self.shared.entry(key).or_insert(next);
+            return emit(out, table, key, id, &mut self.count);
         }
-        if key.count == 0 && table.string(key.name).is_empty() {
-            return Ok(());
-        }
-        let next = self.ids.len() as u32 + 1;
-        let id = *self.ids.entry(key).or_insert(next);
-        if id != next {
-            return write!(out, "({id})");
-        }
-        if key.count == 0 {
-            write!(out, "({id}) {}", table.string(key.name))
+        let id = if key.count == 0 {
+            &mut self.plain[key.name as usize]
         } else {
-            write!(out, "({id}) {base} [{}/{}]", key.pos, key.count)
-        }
+            match f {
+                Some(f) if d.unique[f as usize] => &mut self.unique[f as usize],
+                _ => {
+                    let next = self.count + 1;
+                    self.shared.entry(key).or_insert(next)
+                }
+            }
+        };
+        emit(out, table, key, id, &mut self.count)
+    }
+}
+
+/// Writes `(N) name` for a name not numbered yet (`*id` is 0 or above `count`, the numbers
+/// given so far), `(N)` for one numbered, nothing for the empty name.
+fn emit(
+    out: &mut impl Write,
+    table: &NodeTable,
+    key: Name,
+    id: &mut u32,
+    count: &mut u32,
+) -> std::io::Result<()> {
+    let base = table.string(key.name);
+    if key.count == 0 && base.is_empty() {
+        return Ok(());
+    }
+    if *id != 0 && *id <= *count {
+        return write!(out, "({id})");
+    }
+    *count += 1;
+    *id = *count;
+    if key.count == 0 {
+        write!(out, "({id}) {base}")
+    } else {
+        write!(out, "({id}) {base} [{}/{}]", key.pos, key.count)
     }
 }
 
@@ -173,22 +226,32 @@ impl FunctionNames {
 /// address and line, and in a call tree its calling context, where pprof keeps a function node
 /// per context.
 struct Disambiguated {
-    /// Each node's name; nodes not in the graph have none (pprof prints an empty name).
+    /// Each node's function; nodes not in the graph have none (pprof prints an empty name).
+    node_func: Vec<u32>,
+    /// Each function's name.
     names: Vec<Name>,
+    /// Whether the function's name is suffixed and no other group prints the same suffixed
+    /// names (same name, same count).
+    unique: Vec<bool>,
 }
 
 impl Disambiguated {
+    const NONE: u32 = u32::MAX;
+
     fn new(g: &Graph, table: &NodeTable) -> Disambiguated {
-        const NONE: u32 = u32::MAX;
         // Function identities (name, file, start line, binary) and (file, name) groups of the
         // nodes' infos, as small integer ids.
         let mut fids: HashMap<(u32, u32, i64, u32), u32> = HashMap::new();
         let mut gids: HashMap<(u32, u32), u32> = HashMap::new();
         let mut fid_group: Vec<u32> = Vec::new();
-        // Per function in its context: its position in its group in order of appearance.
+        let mut group_name: Vec<u32> = Vec::new();
+        // Per function in its context: its number, and its position in its group in order
+        // of appearance.
         let mut funcs: HashMap<u64, u32, BuildMulHasher> = HashMap::default();
+        let mut func_group: Vec<u32> = Vec::new();
+        let mut func_pos: Vec<u32> = Vec::new();
         let mut group_count: Vec<u32> = Vec::new();
-        let mut node_func = vec![(NONE, NONE); table.len()];
+        let mut node_func = vec![Self::NONE; table.len()];
         for &n in &g.nodes {
             let i = table.info(n);
             let next = fids.len() as u32;
@@ -199,27 +262,39 @@ impl Disambiguated {
                     let gid = *gids.entry((i.file, i.name)).or_insert(next_group);
                     if gid as usize == group_count.len() {
                         group_count.push(0);
+                        group_name.push(i.name);
                     }
                     fid_group.push(gid);
                     next
                 });
             let gid = fid_group[fid as usize];
             let key = (u64::from(fid) << 32) | u64::from(table.context(n));
-            let pos = *funcs.entry(key).or_insert_with(|| {
+            let f = *funcs.entry(key).or_insert_with(|| {
+                func_group.push(gid);
+                func_pos.push(group_count[gid as usize]);
                 group_count[gid as usize] += 1;
-                group_count[gid as usize] - 1
+                func_group.len() as u32 - 1
             });
-            node_func[n as usize] = (gid, pos);
+            node_func[n as usize] = f;
         }
         drop(funcs);
-        let names = node_func
+        // Groups printing the same suffixed names: same name, same count.
+        let mut printing: HashMap<(u32, u32), u32> = HashMap::new();
+        for (gid, &count) in group_count.iter().enumerate() {
+            if count > 1 {
+                *printing.entry((group_name[gid], count)).or_default() += 1;
+            }
+        }
+        let group_unique: Vec<bool> = group_count
             .iter()
             .enumerate()
-            .map(|(n, &(gid, pos))| {
-                if gid == NONE {
-                    return Name::plain(0);
-                }
-                let name = table.info(n as u32).name;
+            .map(|(gid, &count)| count > 1 && printing[&(group_name[gid], count)] == 1)
+            .collect();
+        let names = func_group
+            .iter()
+            .zip(&func_pos)
+            .map(|(&gid, &pos)| {
+                let name = group_name[gid as usize];
                 match group_count[gid as usize] {
                     count if count > 1 => Name {
                         name,
@@ -230,11 +305,23 @@ impl Disambiguated {
                 }
             })
             .collect();
-        Disambiguated { names }
+        let unique = func_group
+            .iter()
+            .map(|&gid| group_unique[gid as usize])
+            .collect();
+        Disambiguated {
+            node_func,
+            names,
+            unique,
+        }
     }
 
-    fn of(&self, n: u32) -> Name {
-        self.names[n as usize]
+    /// The function of node `n` and its name (empty for a node not in the graph).
+    fn of(&self, n: u32) -> (Option<u32>, Name) {
+        match self.node_func[n as usize] {
+            Self::NONE => (None, Name::plain(0)),
+            f => (Some(f), self.names[f as usize]),
+        }
     }
 }
 

@@ -373,21 +373,13 @@ impl Graph {
 
     /// Orders the nodes as text reports do: by |flat| (or |cum| with `-cum`), then name.
     pub(crate) fn sort(&mut self, table: &NodeTable, cum: bool) {
-        let flat = &self.flat;
-        let cumv = &self.cum;
-        let key = |n: u32| -> (i64, i64) {
-            let (f, c) = (flat[n as usize].abs(), cumv[n as usize].abs());
+        let (flat, cumv) = (&self.flat, &self.cum);
+        sort_by_keys(&mut self.nodes, table, |n| {
+            let (f, c) = (
+                flat[n as usize].wrapping_abs(),
+                cumv[n as usize].wrapping_abs(),
+            );
             if cum { (c, f) } else { (f, c) }
-        };
-        self.nodes.sort_unstable_by(|&l, &r| {
-            let (l1, l2) = key(l);
-            let (r1, r2) = key(r);
-            r1.cmp(&l1)
-                .then_with(|| table.name_rank(l).cmp(&table.name_rank(r)))
-                .then_with(|| r2.cmp(&l2))
-                .then_with(|| table.sprint_rank(l).cmp(&table.sprint_rank(r)))
-                // Call tree nodes of one function print alike; keep their order stable.
-                .then_with(|| l.cmp(&r))
         });
     }
 
@@ -410,18 +402,12 @@ impl Graph {
                 ((score * cum as f64) as i64).wrapping_add(flat)
             })
             .collect();
-        self.nodes.sort_unstable_by(|&l, &r| {
-            let (ls, rs) = (score[l as usize].abs(), score[r as usize].abs());
-            rs.cmp(&ls)
-                .then_with(|| table.name_rank(l).cmp(&table.name_rank(r)))
-                .then_with(|| {
-                    self.flat[r as usize]
-                        .abs()
-                        .cmp(&self.flat[l as usize].abs())
-                })
-                .then_with(|| table.sprint_rank(l).cmp(&table.sprint_rank(r)))
-                // Call tree nodes of one function print alike; keep their order stable.
-                .then_with(|| l.cmp(&r))
+        let flat = &self.flat;
+        sort_by_keys(&mut self.nodes, table, |n| {
+            (
+                score[n as usize].wrapping_abs(),
+                flat[n as usize].wrapping_abs(),
+            )
         });
     }
 
@@ -536,6 +522,31 @@ impl Graph {
             .name_rank(a.src)
             .cmp(&table.name_rank(b.src))
             .then_with(|| table.name_rank(a.dst).cmp(&table.name_rank(b.dst)))
+    }
+}
+
+/// Sorts `nodes` by `first` descending, name, `second` descending, then `fmt.Sprint`
+/// of their infos, where `keys(n)` is `(first, second)`. The keys are gathered once: a
+/// call tree's nodes are millions, and reading them in the comparisons missed the caches.
+fn sort_by_keys(nodes: &mut [u32], table: &NodeTable, keys: impl Fn(u32) -> (i64, i64)) {
+    // Ascending u64 for descending i64: the sign bit flipped, then every bit.
+    let desc = |v: i64| !((v as u64) ^ (1 << 63));
+    let mut keyed: Vec<(u64, u32, u64, u32)> = nodes
+        .iter()
+        .map(|&n| {
+            let (first, second) = keys(n);
+            (desc(first), table.name_rank(n), desc(second), n)
+        })
+        .collect();
+    keyed.sort_unstable_by(|l, r| {
+        (l.0, l.1, l.2)
+            .cmp(&(r.0, r.1, r.2))
+            .then_with(|| table.sprint_rank(l.3).cmp(&table.sprint_rank(r.3)))
+            // Call tree nodes of one function print alike; keep their order stable.
+            .then_with(|| l.3.cmp(&r.3))
+    });
+    for (slot, k) in nodes.iter_mut().zip(keyed) {
+        *slot = k.3;
     }
 }
 
