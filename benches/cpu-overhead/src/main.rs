@@ -100,8 +100,8 @@ fn parent(reps: usize) {
     println!();
     println!("where it goes: fixed costs (process CPU, ms) and the steady state while sampling");
     println!(
-        "{:<14} {:>9} {:>9} {:>10} {:>9} {:>10} {:>12}",
-        "config", "start ms", "stop ms", "thread ms", "work s", "steady %", "us/sample"
+        "{:<14} {:>9} {:>9} {:>10} {:>9} {:>9} {:>10} {:>12}",
+        "config", "start ms", "stop ms", "thread ms", "thread %", "work s", "steady %", "us/sample"
     );
     for (i, (mode, hz)) in configs.iter().enumerate() {
         let (samples, start, thread, stop, work) =
@@ -113,11 +113,12 @@ fn parent(reps: usize) {
             0.0
         };
         println!(
-            "{:<14} {:>9.1} {:>9.1} {:>10.1} {:>9.3} {:>+10.2} {:>12.1}",
+            "{:<14} {:>9.1} {:>9.1} {:>10.1} {:>9.2} {:>9.3} {:>+10.2} {:>12.1}",
             format!("{mode} {hz}Hz"),
             start * 1e3,
             stop * 1e3,
             thread * 1e3,
+            thread / base_work * 100.0,
             work,
             steady / base_work * 100.0,
             per_sample,
@@ -133,24 +134,11 @@ fn rounds() -> u64 {
         .unwrap_or(ROUNDS)
 }
 
-/// What one child run measured.
-struct Run {
-    /// Process CPU time from before start to after the profile is built, in seconds.
-    cpu: f64,
-    samples: f64,
-    /// Peak RSS, kB.
-    rss: f64,
-    /// Process CPU time of the profiler's start, seconds.
-    start: f64,
-    /// CPU time of the profiler's background thread while sampling, seconds.
-    thread: f64,
-    /// Process CPU time of stopping and building the profile, seconds.
-    stop: f64,
-    /// CPU time of the workload's own threads (signal handlers included), seconds.
-    work: f64,
-}
-
-/// Runs the workload under one configuration; prints the fields of [`Run`] in order.
+/// Runs the workload under one configuration; prints, in seconds unless said: process CPU
+/// time from before start to after the profile is built, samples, peak RSS (kB), the
+/// process CPU time of start, the CPU time of the profiler's own thread while sampling, the
+/// process CPU time of stop (build and symbolization), and the CPU time of the workload's
+/// own threads (signal handlers included).
 fn child(mode: &str, hz: u32) {
     let mode = match mode {
         "sextant" => Mode::Sextant,
