@@ -69,6 +69,8 @@ mod timed;
 
 #[cfg(feature = "axum")]
 pub use self::axum::{router, router_with_token};
+#[doc(hidden)]
+pub use conn::{FuzzWire, fuzz_read_requests};
 pub use message::{Request, Response};
 pub use routes::handle;
 pub use server::{
