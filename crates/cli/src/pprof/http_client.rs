@@ -73,7 +73,7 @@ impl Target {
     }
 
     /// Where a `Location` header sends a request for this target.
-    fn redirect(&self, location: &str) -> Result<Target, String> {
+    pub(crate) fn redirect(&self, location: &str) -> Result<Target, String> {
         if location.contains("://") {
             return Target::parse(location);
         }
@@ -191,9 +191,13 @@ fn get_once(target: &Target, timeout: Duration) -> Result<Response, HttpError> {
     (&stream)
         .write_all(request.as_bytes())
         .map_err(|e| HttpError::Protocol(format!("sending the request: {e}")))?;
-    let mut r = BufReader::new(stream);
+    read_response(&mut BufReader::new(stream)).map_err(timed)
+}
+
+/// Reads the answer to a GET: status line, headers and body, after any 1xx answers.
+pub(crate) fn read_response(r: &mut impl BufRead) -> io::Result<Response> {
     loop {
-        let (code, status, headers) = read_head(&mut r).map_err(timed)?;
+        let (code, status, headers) = read_head(r)?;
         // 1xx answers (100 Continue) precede the real one.
         if (100..200).contains(&code) && code != 101 {
             continue;
@@ -201,7 +205,7 @@ fn get_once(target: &Target, timeout: Duration) -> Result<Response, HttpError> {
         let body = if code == 204 || code == 304 {
             Vec::new()
         } else {
-            read_body(&mut r, &headers).map_err(timed)?
+            read_body(r, &headers)?
         };
         return Ok(Response {
             code,

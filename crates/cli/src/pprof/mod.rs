@@ -16,6 +16,18 @@ mod shell_input;
 mod source;
 mod web;
 
+/// The parsers the fuzz targets drive (`fuzz/fuzz_targets/pprof_*.rs`, which compile this
+/// module from source, as the command is a binary); the command itself does not use it.
+#[allow(unused_imports)]
+pub(crate) mod fuzzing {
+    pub(crate) use super::config::Config;
+    pub(crate) use super::flags::parse as parse_flags;
+    pub(crate) use super::http_client::{Target, read_response};
+    pub(crate) use super::settings::{Extra, configure};
+    pub(crate) use super::shell::parse_command_line;
+    pub(crate) use super::shell_input::Complete;
+}
+
 use std::io::{self, Write};
 
 use sextant_profile::pipeline::{self, Prepared};

@@ -282,7 +282,7 @@ impl Shell {
 /// pprof's `parseCommandLine`: the command (`top10` is `top` with 10 nodes), its argument, and
 /// the options its words set for it alone: a count, `-cum`, `>file`, focus and `-ignore`
 /// regexps (tag filters for `tags`).
-fn parse_command_line(tokens: &[&str], current: &Config) -> Result<Config, String> {
+pub(crate) fn parse_command_line(tokens: &[&str], current: &Config) -> Result<Config, String> {
     let mut name = tokens[0].to_string();
     let mut args: Vec<String> = tokens[1..].iter().map(|s| s.to_string()).collect();
     let mut has_param = shell_help::command(&name);

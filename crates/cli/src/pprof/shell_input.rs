@@ -104,13 +104,13 @@ pub(crate) fn stdin(functions: Vec<String>) -> Box<dyn LineSource> {
 }
 
 /// pprof's completer over the profile's function names.
-struct Complete {
-    functions: Vec<String>,
+pub(crate) struct Complete {
+    pub(crate) functions: Vec<String>,
 }
 
 impl Complete {
     /// pprof's `newCompleter`: the whole line as completed, or unchanged.
-    fn line(&self, line: &str) -> String {
+    pub(crate) fn line(&self, line: &str) -> String {
         let tokens: Vec<&str> = line.split_whitespace().collect();
         match tokens.as_slice() {
             [] => {}
