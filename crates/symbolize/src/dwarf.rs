@@ -21,10 +21,11 @@
 //! are the same binary searches over the same sorted lists as `addr2line`'s, so the frames are
 //! identical (the test `frames_match_addr2line` compares 12000 addresses of a real binary).
 //! Differences: a unit is found by its `.debug_aranges` ranges where `addr2line` prefers the
-//! unit's `DW_AT_ranges` (compilers emit the same ranges in both; a unit missing from a
-//! present `.debug_aranges`, as clang leaves C units without `-gdwarf-aranges`, gets no
-//! lines); split DWARF (skeleton units pointing to `.dwo` files) is not followed, so those
-//! units give no lines either; and a malformed callee name fails only the lookups whose frames
+//! unit's `DW_AT_ranges` (compilers emit the same ranges in both; the units a present
+//! `.debug_aranges` leaves out, as clang leaves C units without `-gdwarf-aranges`, are
+//! indexed from their root entries the first time an address falls in no indexed unit);
+//! split DWARF (skeleton units pointing to `.dwo` files) is not followed, so those units give
+//! no lines; and a malformed callee name fails only the lookups whose frames
 //! include that callee, where `addr2line` fails every lookup in the function.
 //!
 //! The file is memory-mapped; [`DwarfFile::release_pages`] drops the pages read so far from
@@ -193,6 +194,9 @@ struct UnitIndex {
     ranges: Vec<UnitRange>,
     /// The offsets of the units indexed, sorted.
     starts: Vec<usize>,
+    /// Whether every unit is indexed: false while only `.debug_aranges` was read, which may
+    /// leave units out (clang emits no sets without `-gdwarf-aranges`).
+    complete: bool,
 }
 
 impl UnitIndex {
@@ -207,7 +211,8 @@ impl UnitIndex {
         // Stable, as `addr2line` sorts them: sets of one unit keep their order.
         aranges.sort_by_key(|a| a.0);
         let mut ranges = Vec::new();
-        if aranges.is_empty() {
+        let complete = aranges.is_empty();
+        if complete {
             let mut units = dwarf.units();
             while let Some(header) = units.next()? {
                 if let Some(offset) = header.offset().as_debug_info_offset() {
@@ -238,13 +243,56 @@ impl UnitIndex {
         starts.extend(aranges.iter().map(|a| a.0));
         starts.sort_unstable();
         starts.dedup();
-        ranges.sort_by_key(|r| r.end);
+        let mut index = UnitIndex {
+            ranges,
+            starts,
+            complete,
+        };
+        index.sort();
+        Ok(index)
+    }
+
+    /// Sorts the ranges by end and notes each one's least begin from there on.
+    fn sort(&mut self) {
+        self.ranges.sort_by_key(|r| r.end);
         let mut min = !0;
-        for r in ranges.iter_mut().rev() {
+        for r in self.ranges.iter_mut().rev() {
             min = min.min(r.begin);
             r.min_begin = min;
         }
-        Ok(UnitIndex { ranges, starts })
+    }
+
+    /// Indexes the units `.debug_aranges` left out, from their root entries, as `addr2line`
+    /// indexes every unit: called once, when an address is in no indexed unit. Walking the
+    /// unit headers reads one header per unit; only the units left out have their root entry
+    /// read. A unit that does not parse is skipped, as in [`UnitIndex::build`].
+    fn complete(&mut self, dwarf: &gimli::Dwarf<R<'_>>) {
+        if self.complete {
+            return;
+        }
+        self.complete = true;
+        let mut added = Vec::new();
+        let mut units = dwarf.units();
+        while let Ok(Some(header)) = units.next() {
+            let Some(offset) = header.offset().as_debug_info_offset() else {
+                continue;
+            };
+            if self.starts.binary_search(&offset.0).is_ok() {
+                continue;
+            }
+            let before = added.len();
+            if unit_ranges_from_root(dwarf, header, offset.0, &mut added).is_err() {
+                added.truncate(before);
+            }
+        }
+        if added.is_empty() {
+            return;
+        }
+        self.starts.extend(added.iter().map(|r| r.unit));
+        self.starts.sort_unstable();
+        self.starts.dedup();
+        self.ranges.append(&mut added);
+        self.sort();
     }
 
     /// The units whose ranges hold `probe`, in `addr2line`'s order.
@@ -871,7 +919,11 @@ struct Inlined {
 
 impl<'a> Inner<'a> {
     fn frames(&mut self, probe: u64) -> gimli::Result<Vec<DwarfFrame>> {
-        let candidates: Vec<usize> = self.index.find(probe).collect();
+        let mut candidates: Vec<usize> = self.index.find(probe).collect();
+        if candidates.is_empty() && !self.index.complete {
+            self.index.complete(&self.dwarf);
+            candidates = self.index.find(probe).collect();
+        }
         for unit in candidates {
             if let Some(frames) = self.frames_in_unit(unit, probe)? {
                 return Ok(frames);

@@ -187,3 +187,87 @@ fn a_symbolizer_can_be_kept_in_a_static() {
     fn send<T: Send + 'static>() {}
     send::<Symbolizer>();
 }
+
+/// Runs `cmd`, or `None` when the tool is missing outside CI (the house pattern for tests that
+/// need installed tools: in CI a missing tool fails the test).
+fn run_tool(cmd: &mut std::process::Command) -> Option<()> {
+    match cmd.output() {
+        Ok(out) if out.status.success() => Some(()),
+        Ok(out) => panic!(
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+        Err(e) if std::env::var_os("CI").is_none() => {
+            eprintln!("skipped: {cmd:?}: {e}");
+            None
+        }
+        Err(e) => panic!("{cmd:?}: {e} (CI needs gcc and binutils)"),
+    }
+}
+
+/// A unit that `.debug_aranges` leaves out (as clang leaves C units without
+/// `-gdwarf-aranges`) still gives its lines: gcc compiles two C files with DWARF, objcopy drops
+/// one object's `.debug_aranges`, and the linked program's function from that object must read
+/// its file and line as `addr2line` reads them from the unit's own ranges.
+#[test]
+fn a_unit_missing_from_debug_aranges_still_gives_lines() {
+    let dir = std::env::temp_dir().join(format!("sextant-aranges-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("left_out.c"),
+        "int left_out(int x) {\n  int y = x * 3;\n  return y + 1;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("main.c"),
+        "int left_out(int x);\nint main(int argc, char **argv) {\n  return left_out(argc);\n}\n",
+    )
+    .unwrap();
+    let gcc = |args: &[&str]| {
+        run_tool(
+            std::process::Command::new("gcc")
+                .current_dir(&dir)
+                .args(["-g", "-O0", "-fno-inline"])
+                .args(args),
+        )
+    };
+    if gcc(&["-c", "left_out.c", "-o", "left_out.o"]).is_none() {
+        return;
+    }
+    run_tool(
+        std::process::Command::new("objcopy")
+            .current_dir(&dir)
+            .args(["--remove-section=.debug_aranges", "left_out.o"]),
+    )
+    .expect("objcopy");
+    gcc(&["-c", "main.c", "-o", "main.o"]).unwrap();
+    gcc(&["main.o", "left_out.o", "-o", "prog"]).unwrap();
+    let exe = dir.join("prog");
+
+    let data = std::fs::read(&exe).unwrap();
+    let obj = object::File::parse(&*data).unwrap();
+    let symbols = Symbols::read(&obj);
+    let (start, size) = symbols
+        .0
+        .iter()
+        .find(|s| s.2 == "left_out")
+        .map(|s| (s.0, s.1))
+        .expect("left_out in the symbol table");
+    let loader = addr2line::Loader::new(&exe).unwrap();
+    let mut ours = Symbolizer::new();
+    // main's unit is in .debug_aranges, so the index is built from it and left_out's unit is
+    // found only by the fallback; ask main first so the index exists before left_out is asked.
+    let main = symbols.0.iter().find(|s| s.2 == "main").unwrap().0;
+    let got_main = ours.symbolize(&exe, main + 4);
+    assert_eq!(got_main, reference(&loader, &symbols, main + 4));
+    assert!(got_main[0].file.ends_with("main.c"), "{got_main:?}");
+    for svma in [start, start + size / 2, start + size - 1] {
+        let got = ours.symbolize(&exe, svma);
+        assert_eq!(got, reference(&loader, &symbols, svma), "at {svma:#x}");
+        assert!(
+            got.len() == 1 && got[0].file.ends_with("left_out.c") && (1..=4).contains(&got[0].line),
+            "left_out at {svma:#x}: {got:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
