@@ -8,11 +8,8 @@
 //! miss, never panic. (`modules_from_maps` is left out: it opens the files the maps name,
 //! which fuzzed paths must not reach.)
 //!
-//! Known findings, left to the owner of crates/symbolize (each a panic with debug
-//! assertions, a wrong answer without): `SymbolTable::lookup` and `lookup_start` compute
-//! `start + size`, which overflows for an ELF symbol whose size reaches past `u64::MAX`
-//! (`svma - start < size` cannot); `ElfFile::load_bias` computes `off + size.max(1)`, which
-//! overflows for a segment whose file range does.
+//! Found and fixed: `SymbolTable::lookup`/`lookup_start` and `ElfFile::load_bias` computed
+//! `start + size`, which overflowed for a symbol or segment reaching past `u64::MAX`.
 #![no_main]
 
 use std::path::PathBuf;

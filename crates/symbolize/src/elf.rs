@@ -89,7 +89,8 @@ impl ElfFile {
             .segments()
             .filter(|s| {
                 let (off, size) = s.file_range();
-                off / PAGE * PAGE <= offset && offset < off + size.max(1)
+                // `offset < off + size`, without overflow for a segment near the top.
+                off / PAGE * PAGE <= offset && (offset < off || offset - off < size.max(1))
             })
             .max_by_key(|s| s.file_range().0)?;
         let (seg_off, _) = seg.file_range();
@@ -147,7 +148,8 @@ impl SymbolTable {
     pub fn lookup(&self, svma: u64) -> Option<&str> {
         let i = self.syms.partition_point(|s| s.0 <= svma).checked_sub(1)?;
         let (start, size, name) = &self.syms[i];
-        (*size == 0 || svma < start + size).then_some(name.as_str())
+        // `svma < start + size` without overflow (`start <= svma` by the search).
+        (*size == 0 || svma - start < *size).then_some(name.as_str())
     }
 
     /// The symbol covering `svma` with its start address, as [`SymbolTable::lookup`] finds it:
@@ -155,7 +157,7 @@ impl SymbolTable {
     pub fn lookup_start(&self, svma: u64) -> Option<(u64, &str)> {
         let i = self.syms.partition_point(|s| s.0 <= svma).checked_sub(1)?;
         let (start, size, name) = &self.syms[i];
-        (*size == 0 || svma < start + size).then_some((*start, name.as_str()))
+        (*size == 0 || svma - start < *size).then_some((*start, name.as_str()))
     }
 
     /// Number of symbols.
@@ -166,5 +168,28 @@ impl SymbolTable {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.syms.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_symbol_reaching_the_top_of_the_address_space_is_looked_up_without_overflow() {
+        // Sizes a corrupt or hostile file may state: start + size overflows u64.
+        let table = SymbolTable {
+            syms: vec![
+                (0x1000, 0x10, "small".into()),
+                (0xffff_ffff_ffff_0000, u64::MAX, "huge".into()),
+            ],
+        };
+        assert_eq!(table.lookup(0x100f), Some("small"));
+        assert_eq!(table.lookup(0x1010), None);
+        assert_eq!(table.lookup(0xffff_ffff_ffff_0000), Some("huge"));
+        assert_eq!(
+            table.lookup_start(u64::MAX),
+            Some((0xffff_ffff_ffff_0000, "huge"))
+        );
     }
 }
