@@ -12,7 +12,9 @@
 //!   handler that cannot get one drops (and counts) the sample instead of waiting.
 //! - **No panic.** No indexing that can fail, no `unwrap`; thread-locals are read with
 //!   `try_with`.
-//! - **No I/O**, and `errno` is saved and restored around the handler.
+//! - **No I/O** but one non-blocking 4-byte `write` of a notice to the session thread's pipe
+//!   (async-signal-safe; a full pipe drops it), and `errno` is saved and restored around the
+//!   handler.
 //! - **Lifetime.** The handler reaches the session's state through one pointer, [`SAMPLER`],
 //!   and counts itself in [`IN_HANDLER`] before loading it. Stopping clears the pointer, then
 //!   waits for the count to reach zero before freeing the state, so no handler ever reads
