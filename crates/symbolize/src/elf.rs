@@ -100,21 +100,22 @@ impl ElfFile {
         Some(start.wrapping_sub(svma))
     }
 
-    /// Copies `.text`'s range, `.eh_frame_hdr` and `.eh_frame`.
+    /// Copies `.text`'s range, `.eh_frame_hdr` and `.eh_frame`. A range that a corrupt file
+    /// states past the end of the address space ends there.
     pub fn unwind_sections(&self) -> UnwindSections {
         let obj = self.parsed();
         let section = |name: &str| {
             let s = obj.section_by_name(name)?;
             let bytes = s.data().ok()?.to_vec();
             Some(SectionData {
-                svma: s.address()..s.address() + s.size(),
+                svma: s.address()..s.address().saturating_add(s.size()),
                 bytes,
             })
         };
         UnwindSections {
             text_svma: obj
                 .section_by_name(".text")
-                .map(|s| s.address()..s.address() + s.size()),
+                .map(|s| s.address()..s.address().saturating_add(s.size())),
             eh_frame_hdr: section(".eh_frame_hdr"),
             eh_frame: section(".eh_frame"),
         }
