@@ -1037,6 +1037,17 @@ fn entry_name<'a>(
     all_units: &mut RefUnits<'a>,
 ) -> gimli::Result<Option<R<'a>>> {
     let mut entries = unit.entries_raw(Some(offset))?;
+    read_name(&mut entries, dwarf, unit, all_units)
+}
+
+/// Reads the entry at the cursor's position and returns its name by [`note_name`]'s rules,
+/// leaving the cursor after the entry's attributes.
+fn read_name<'a>(
+    entries: &mut gimli::EntriesRaw<'_, '_, R<'a>>,
+    dwarf: &gimli::Dwarf<R<'a>>,
+    unit: gimli::UnitRef<'_, R<'a>>,
+    all_units: &mut RefUnits<'a>,
+) -> gimli::Result<Option<R<'a>>> {
     let Some(abbrev) = entries.read_abbreviation()? else {
         return Err(gimli::Error::NoEntryAtGivenOffset);
     };
@@ -1204,14 +1215,7 @@ impl<'a> Function<'a> {
     ) -> gimli::Result<Function<'a>> {
         let mut entries = unit.entries_raw(Some(gimli::UnitOffset(offset)))?;
         let depth = entries.next_depth();
-        let Some(abbrev) = entries.read_abbreviation()? else {
-            return Err(gimli::Error::NoEntryAtGivenOffset);
-        };
-        let mut name = None;
-        for spec in abbrev.attributes() {
-            let attr = entries.read_attribute(*spec)?;
-            note_name(&mut name, &attr, dwarf, unit, all_units)?;
-        }
+        let name = read_name(&mut entries, dwarf, unit, all_units)?;
         let mut f = Function {
             name,
             inlined: Vec::new(),
